@@ -1,0 +1,72 @@
+// StableHash: the hash every engine table uses.
+//
+// Abseil's default hash is seeded per process, so iteration order of its tables differs from run
+// to run; an engine whose output order may depend on a table (entries(), keys()) would then not
+// replay from a seed. StableHash is a fixed function of the key: std::hash (fixed in libstdc++
+// for integers and strings) finished with a strong mixer, with pairs and tuples combined
+// element by element. User key types need a std::hash specialization.
+#ifndef EDDY_DATAFLOW_CORE_INTERNAL_STABLE_HASH_H_
+#define EDDY_DATAFLOW_CORE_INTERNAL_STABLE_HASH_H_
+
+#include <cstddef>
+#include <functional>
+#include <tuple>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "dataflow/core/ids.h"
+#include "dataflow/core/rng.h"
+
+namespace eddy::internal {
+
+template <class T>
+struct StableHash {
+  size_t operator()(const T& value) const { return mix64(std::hash<T>{}(value)); }
+};
+
+template <class A, class B>
+struct StableHash<std::pair<A, B>> {
+  size_t operator()(const std::pair<A, B>& p) const {
+    return mix64(StableHash<A>{}(p.first) * 31 + StableHash<B>{}(p.second));
+  }
+};
+
+template <class... Ts>
+struct StableHash<std::tuple<Ts...>> {
+  size_t operator()(const std::tuple<Ts...>& t) const {
+    size_t h = 0;
+    std::apply([&](const auto&... parts) {
+      ((h = mix64(h * 31 + StableHash<std::decay_t<decltype(parts)>>{}(parts))), ...);
+    }, t);
+    return h;
+  }
+};
+
+template <>
+struct StableHash<MemberId> {
+  size_t operator()(MemberId m) const { return mix64(m.raw); }
+};
+
+template <>
+struct StableHash<ConnectionId> {
+  size_t operator()(ConnectionId c) const { return mix64(c.raw); }
+};
+
+template <class K, class V>
+using StableMap = absl::flat_hash_map<K, V, StableHash<K>>;
+
+template <class K>
+using StableSet = absl::flat_hash_set<K, StableHash<K>>;
+
+// The run-time value of a KeyedSingleton: a view of the table some operator owns.
+template <class K, class V>
+struct KeyedTableView {
+  const StableMap<K, V>* table = nullptr;
+
+  size_t size() const { return table == nullptr ? 0 : table->size(); }
+};
+
+}  // namespace eddy::internal
+
+#endif  // EDDY_DATAFLOW_CORE_INTERNAL_STABLE_HASH_H_

@@ -1,0 +1,96 @@
+// KeyedSingleton<K, V, L, Bound>: a table with one value per key, made by fold_keyed or
+// reduce_keyed. It is a view of the table its aggregation owns, so reading it costs nothing
+// per tick beyond what is read. Lookups answer every probe: a hit, or an explicit miss.
+// Include "dataflow/eddy.h" rather than this header alone.
+#ifndef EDDY_DATAFLOW_KEYED_SINGLETON_H_
+#define EDDY_DATAFLOW_KEYED_SINGLETON_H_
+
+#include <optional>
+#include <utility>
+
+#include "dataflow/keyed_stream.h"
+#include "dataflow/ops/keyed.h"
+#include "dataflow/singleton.h"
+
+namespace eddy {
+
+template <class K, class V, class L, class B>
+class KeyedSingleton : public internal::Handle<L> {
+ public:
+  using LocationType = L;
+  using Repr = internal::KeyedTableView<K, V>;
+
+  // Made by operators.
+  KeyedSingleton(L location, internal::NodeId node)
+      : internal::Handle<L>(std::move(location), node) {}
+
+  // The table as it stands in `tick`.
+  KeyedSingleton<K, V, Tick<L>, Bounded> snapshot(const Tick<L>& tick) const {
+    static_assert(!kIsBounded<B>, "snapshot(tick) applies to a top-level table");
+    internal::require_same_location(this->location_, tick, "snapshot");
+    return KeyedSingleton<K, V, Tick<L>, Bounded>(
+        tick, internal::add_node<internal::AliasNode<Repr>>(
+                  tick, this->spec_at_other(tick, "snapshot"),
+                  internal::type_name<std::pair<K, V>>()));
+  }
+
+  // For each probe key k, (k, value) on a hit and (k, nullopt) on a miss, in probe order.
+  template <class O2>
+  Stream<std::pair<K, std::optional<V>>, L, Bounded, O2> lookup(
+      const Stream<K, L, Bounded, O2>& probes) const {
+    require_bounded("lookup");
+    internal::require_same_location(this->location_, probes.location(), "lookup");
+    return Stream<std::pair<K, std::optional<V>>, L, Bounded, O2>(
+        this->location_, this->template add<internal::LookupNode<K, V, int, false>>(
+                             this->spec("lookup", {probes.node()})));
+  }
+  // For each probe (k, p): (k, (p, value)) on a hit and (k, (p, nullopt)) on a miss.
+  template <class P, class O2>
+  KeyedStream<K, std::pair<P, std::optional<V>>, L, Bounded, O2> lookup(
+      const KeyedStream<K, P, L, Bounded, O2>& probes) const {
+    require_bounded("lookup");
+    internal::require_same_location(this->location_, probes.location(), "lookup");
+    return KeyedStream<K, std::pair<P, std::optional<V>>, L, Bounded, O2>(
+        this->location_, this->template add<internal::LookupNode<K, V, P, true>>(
+                             this->spec("lookup", {probes.node()})));
+  }
+
+  // The value under the key `key` holds; empty on a miss or while `key` is empty.
+  template <template <class, class, class> class KeyKind, class B2>
+  Optional<V, L, B> get(const KeyKind<K, L, B2>& key) const {
+    internal::require_same_location(this->location_, key.location(), "get");
+    return Optional<V, L, B>(this->location_, this->template add<internal::GetNode<K, V>>(
+                                                  this->spec("get", {key.node()})));
+  }
+
+  Stream<std::pair<K, V>, L, B, NoOrder> entries() const {
+    return read<internal::TableRead::kEntries>("entries");
+  }
+  Stream<K, L, B, NoOrder> keys() const { return read<internal::TableRead::kKeys>("keys"); }
+  Stream<V, L, B, NoOrder> values() const { return read<internal::TableRead::kValues>("values"); }
+
+  // The number of keys.
+  Singleton<size_t, L, B> key_count() const {
+    return Singleton<size_t, L, B>(
+        this->location_,
+        this->template add<internal::KeyCountNode<K, V>>(this->spec("key_count")));
+  }
+
+ private:
+  static constexpr void require_bounded(const char*) {
+    static_assert(kIsBounded<B>,
+                  "reading a top-level table's entries needs a tick: snapshot(tick) it first");
+  }
+
+  template <internal::TableRead kRead>
+  Stream<internal::TableReadElement<K, V, kRead>, L, B, NoOrder> read(const char* op) const {
+    require_bounded(op);
+    return Stream<internal::TableReadElement<K, V, kRead>, L, B, NoOrder>(
+        this->location_,
+        this->template add<internal::TableReadNode<K, V, kRead>>(this->spec(op)));
+  }
+};
+
+}  // namespace eddy
+
+#endif  // EDDY_DATAFLOW_KEYED_SINGLETON_H_

@@ -1,0 +1,208 @@
+// External ports: bidirectional client connections into a Process.
+//
+// source_external makes an ExternalPortState at the process instance: clients (in-process test
+// clients now, TCP connections with a wire codec later) register a ClientPeer and push
+// requests from their own threads; each tick takes the requests that arrived, keyed by
+// connection. send_external routes each (connection, reply) back to the peer of that
+// connection, in order; replies to a connection that is gone are dropped. disconnects() is a
+// stream of the connections that went away.
+#ifndef EDDY_DATAFLOW_OPS_EXTERNAL_H_
+#define EDDY_DATAFLOW_OPS_EXTERNAL_H_
+
+#include <memory>
+#include <mutex>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "dataflow/core/internal/stable_hash.h"
+#include "dataflow/core/internal/typed_nodes.h"
+
+namespace eddy {
+
+// The engine-side end of one client connection: where its replies go.
+template <class Resp>
+class ClientPeer {
+ public:
+  virtual ~ClientPeer() = default;
+  // Called on the instance's thread with one tick's replies to this connection, in order.
+  virtual void on_replies(std::vector<Resp>& replies) = 0;
+};
+
+namespace internal {
+
+template <class Req, class Resp>
+class ExternalPortState final : public ExternalPortBase {
+ public:
+  explicit ExternalPortState(InstanceCore& core) : core_(core) {}
+
+  // Thread safe. Opens a connection whose replies go to `peer`.
+  ConnectionId connect(std::shared_ptr<ClientPeer<Resp>> peer) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const ConnectionId id{next_id_++};
+    peers_.emplace(id, std::move(peer));
+    return id;
+  }
+
+  // Thread safe. Queues requests from `conn` for the next tick.
+  void request(ConnectionId conn, std::vector<Req> requests) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (Req& r : requests) pending_.emplace_back(conn, std::move(r));
+    }
+    core_.notify_input();
+  }
+
+  // Thread safe. Closes `conn`: the flow sees it in disconnects() and later replies to it are
+  // dropped.
+  void disconnect(ConnectionId conn) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (peers_.erase(conn) == 0) return;
+      disconnects_.push_back(conn);
+    }
+    core_.notify_input();
+  }
+
+  size_t connection_count() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return peers_.size();
+  }
+
+  void take_requests(std::vector<std::pair<ConnectionId, Req>>& out) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    out.clear();
+    out.swap(pending_);
+  }
+
+  void take_disconnects(std::vector<ConnectionId>& out) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    out.clear();
+    out.swap(disconnects_);
+  }
+
+  // Hands each connection its replies, preserving their order.
+  void deliver(std::vector<std::pair<ConnectionId, Resp>>& replies) {
+    if (replies.empty()) return;
+    order_.clear();
+    for (auto& [conn, resp] : replies) {
+      auto [it, inserted] = grouped_.try_emplace(conn);
+      if (it->second.empty()) order_.push_back(conn);
+      it->second.push_back(std::move(resp));
+    }
+    for (ConnectionId conn : order_) {
+      std::shared_ptr<ClientPeer<Resp>> peer;
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (auto it = peers_.find(conn); it != peers_.end()) peer = it->second;
+      }
+      std::vector<Resp>& batch = grouped_[conn];
+      if (peer != nullptr) peer->on_replies(batch);
+      batch.clear();
+    }
+  }
+
+ private:
+  InstanceCore& core_;
+  mutable std::mutex mutex_;
+  uint64_t next_id_ = 1;
+  StableMap<ConnectionId, std::shared_ptr<ClientPeer<Resp>>> peers_;
+  std::vector<std::pair<ConnectionId, Req>> pending_;
+  std::vector<ConnectionId> disconnects_;
+  // Instance thread only.
+  StableMap<ConnectionId, std::vector<Resp>> grouped_;
+  std::vector<ConnectionId> order_;
+};
+
+template <class Req, class Resp>
+ExternalPortState<Req, Resp>& find_port(InstanceCore& core, NodeId port) {
+  auto* state = dynamic_cast<ExternalPortState<Req, Resp>*>(core.external_port(port));
+  EDDY_CHECK(state != nullptr, "external port ", port, " is not open at this instance");
+  return *state;
+}
+
+// source_external: the requests of every connection, keyed by connection.
+template <class Req, class Resp>
+class ExternalSourceNode final : public SourceNode<std::vector<std::pair<ConnectionId, Req>>> {
+  using Out = std::pair<ConnectionId, Req>;
+
+ public:
+  explicit ExternalSourceNode(NodeSpec spec)
+      : SourceNode<std::vector<Out>>(std::move(spec), type_name<Out>()) {}
+
+  std::unique_ptr<RuntimeNode> make_runtime(InstanceBuilder& b) const override {
+    return std::make_unique<Runtime>(b.core(), &b.port<std::vector<Out>>(this->id()), this->id());
+  }
+
+ private:
+  class Runtime final : public RuntimeNode {
+   public:
+    Runtime(InstanceCore& core, std::vector<Out>* out, NodeId id)
+        : core_(core), out_(out), id_(id), state_(core) {
+      core.register_external_port(id, &state_);
+    }
+    void run() override {
+      state_.take_requests(*out_);
+      core_.count(id_, out_->size());
+    }
+
+   private:
+    InstanceCore& core_;
+    std::vector<Out>* out_;
+    NodeId id_;
+    ExternalPortState<Req, Resp> state_;
+  };
+};
+
+// port.disconnects(): connections that closed since the last tick.
+template <class Req, class Resp>
+class DisconnectsNode final : public SourceNode<std::vector<ConnectionId>> {
+ public:
+  DisconnectsNode(NodeSpec spec, NodeId port)
+      : SourceNode<std::vector<ConnectionId>>(std::move(spec), "eddy::ConnectionId"),
+        port_(port) {}
+
+  std::unique_ptr<RuntimeNode> make_runtime(InstanceBuilder& b) const override {
+    auto* state = &find_port<Req, Resp>(b.core(), port_);
+    auto* out = &b.port<std::vector<ConnectionId>>(this->id());
+    return make_lambda_runtime([=] { state->take_disconnects(*out); });
+  }
+
+ private:
+  NodeId port_;
+};
+
+// send_external: routes (connection, reply) pairs to their connections.
+template <class Req, class Resp>
+class SendExternalNode final : public SinkNode<std::pair<ConnectionId, Resp>, std::monostate> {
+  using In = std::pair<ConnectionId, Resp>;
+
+ public:
+  SendExternalNode(NodeSpec spec, NodeId port)
+      : SinkNode<In, std::monostate>(std::move(spec), "()"), port_(port) {}
+
+ protected:
+  std::unique_ptr<ChunkSink<In>> make_typed_sink(InstanceBuilder& b) const override {
+    auto* state = &find_port<Req, Resp>(b.core(), port_);
+    auto replies = std::make_shared<std::vector<In>>();
+    InstanceCore* core = &b.core();
+    return make_lambda_sink<In>(
+        [replies] { replies->clear(); },
+        [replies](std::span<In> items) {
+          replies->insert(replies->end(), std::make_move_iterator(items.begin()),
+                          std::make_move_iterator(items.end()));
+        },
+        [state, replies, core, id = this->id()] {
+          core->count(id, replies->size());
+          state->deliver(*replies);
+        });
+  }
+
+ private:
+  NodeId port_;
+};
+
+}  // namespace internal
+}  // namespace eddy
+
+#endif  // EDDY_DATAFLOW_OPS_EXTERNAL_H_
