@@ -79,6 +79,13 @@ class KeyedStream : public internal::Handle<L> {
   }
   AcrossTicks<std::pair<K, V>, L, B, O> across_ticks() const { return pairs().across_ticks(); }
 
+  // Sinks over the (key, value) pairs (see Stream::for_each and Stream::collect).
+  template <class F>
+  void for_each(F f) const {
+    pairs().for_each(std::move(f));
+  }
+  Collected<std::pair<K, V>> collect() const { return pairs().collect(); }
+
  private:
   Pairs pairs() const { return Pairs(this->location_, this->node_); }
 };

@@ -87,10 +87,10 @@ Singleton<T, Tick<L>, Bounded> Tick<L>::singleton(T value) const {
 }
 
 template <class L>
-template <class T>
-std::pair<ForwardRef<Stream<T, Tick<L>, Bounded>>, Stream<T, Tick<L>, Bounded>> Tick<L>::cycle()
-    const {
-  auto [ref, placeholder] = internal::make_forward_ref<Stream<T, Tick<L>, Bounded>>(*this);
+template <class T, class O>
+std::pair<ForwardRef<Stream<T, Tick<L>, Bounded, O>>, Stream<T, Tick<L>, Bounded, O>>
+Tick<L>::cycle() const {
+  auto [ref, placeholder] = internal::make_forward_ref<Stream<T, Tick<L>, Bounded, O>>(*this);
   return {ref, placeholder.defer_tick()};
 }
 

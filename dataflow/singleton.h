@@ -84,10 +84,11 @@ class ValueHandle : public Handle<L> {
         tick, add_node<AliasNode<Repr>>(tick, this->spec_at_other(tick, "snapshot"),
                                         type_name<T>()));
   }
-  // This tick's value, in the next tick; empty in the first.
+  // The previous tick's value, in the next tick that runs; empty in the first. Unlike a
+  // deferred stream it does not make that tick happen (a value is always there to defer).
   Optional<T, L, B> defer_tick() const {
     static_assert(kIsBounded<B>, "defer_tick() applies to a value in a tick");
-    return Optional<T, L, B>(this->location_, this->template add<DeferTickNode<Repr>>(
+    return Optional<T, L, B>(this->location_, this->template add<DeferTickNode<Repr, false>>(
                                                   this->spec("defer_tick"), type_name<T>()));
   }
   // The current value every `interval`, as a stream (nothing while empty).

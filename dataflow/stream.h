@@ -64,6 +64,12 @@ class Stream : public internal::Handle<L> {
   // Made by operators; users get streams from sources and other operators.
   Stream(L location, internal::NodeId node) : internal::Handle<L>(std::move(location), node) {}
 
+  // A TotalOrder stream may be used wherever a NoOrder one is expected (forgetting an order is
+  // always safe; the opposite needs sort()).
+  template <class O2>
+    requires(std::is_same_v<O, NoOrder> && !std::is_same_v<O2, NoOrder>)
+  Stream(const Stream<T, L, B, O2>& ordered) : internal::Handle<L>(ordered.location(), ordered.node()) {}
+
   // ---- Element-wise ---------------------------------------------------------------------
 
   // Stream of f(x) for each x.
@@ -332,7 +338,7 @@ class Stream : public internal::Handle<L> {
   Stream<T, L, B, O> defer_tick() const {
     static_assert(kIsBounded<B>, "defer_tick() applies to a stream in a tick");
     return Stream<T, L, B, O>(this->location_,
-                              this->template add<internal::DeferTickNode<Repr>>(
+                              this->template add<internal::DeferTickNode<Repr, true>>(
                                   this->spec("defer_tick"), internal::type_name<T>()));
   }
 

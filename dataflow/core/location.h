@@ -118,10 +118,11 @@ class Tick {
   Singleton<T, Tick<L>, Bounded> singleton(T value) const;
 
   // A stream whose every tick holds what `ref.complete(s)` gave it in the previous tick (and
-  // nothing in the first): the way to iterate across ticks.
+  // nothing in the first): the way to iterate across ticks. Order is the order `s` promises.
   //   auto [ref, previous] = tick.cycle<int>();
-  template <class T>
-  std::pair<ForwardRef<Stream<T, Tick<L>, Bounded>>, Stream<T, Tick<L>, Bounded>> cycle() const;
+  template <class T, class O = TotalOrder>
+  std::pair<ForwardRef<Stream<T, Tick<L>, Bounded, O>>, Stream<T, Tick<L>, Bounded, O>> cycle()
+      const;
 
   // As TopLevelLocation::forward_ref, for collections inside this tick.
   template <class C>

@@ -44,10 +44,11 @@ class ExternalPortState final : public ExternalPortBase {
     return id;
   }
 
-  // Thread safe. Queues requests from `conn` for the next tick.
+  // Thread safe. Queues requests from `conn` for the next tick; ignores a closed connection.
   void request(ConnectionId conn, std::vector<Req> requests) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
+      if (!peers_.contains(conn)) return;
       for (Req& r : requests) pending_.emplace_back(conn, std::move(r));
     }
     core_.notify_input();

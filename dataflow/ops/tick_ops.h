@@ -32,7 +32,10 @@ void repr_clear(Repr& r) {
 
 // defer_tick: emits at tick t+1 what its input held at the end of tick t; empty at tick 0.
 // Its input edge does not order the current tick, which is what lets cycles through it exist.
-template <class Repr>
+// kWakes: deferred data asks for the next tick by itself (streams, so that cycles iterate to a
+// fixpoint). A deferred singleton always has a value, so it only carries the previous tick's
+// value into whichever tick runs next; otherwise it would tick forever.
+template <class Repr, bool kWakes>
 class DeferTickNode final : public TypedNode<Repr> {
  public:
   DeferTickNode(NodeSpec spec, std::string type_name)
@@ -62,7 +65,7 @@ class DeferTickNode final : public TypedNode<Repr> {
         stash_ = *in_;
       }
     }
-    bool has_pending() const override { return !repr_empty(stash_); }
+    bool has_pending() const override { return kWakes && !repr_empty(stash_); }
 
    private:
     Repr* out_;
