@@ -53,9 +53,12 @@ class FoldNode final : public SinkNode<In, std::optional<Acc>> {
         [this, acc] {
           if (!persistent_ || !acc->has_value()) acc->emplace(init_);
         },
-        [this, acc, f = f_](std::span<In> items) mutable {
-          Acc& value = **acc;
+        [acc, f = f_](std::span<In> items) mutable {
+          // Fold into a local: the port could alias the items, which would keep the
+          // accumulator out of registers.
+          Acc value = std::move(**acc);
           for (In& x : items) combine_into(f, value, std::move(x));
+          **acc = std::move(value);
         },
         [this, core] { core->count(this->id(), 1); });
   }

@@ -9,6 +9,8 @@
 
 #include <memory>
 #include <optional>
+#include <span>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -16,30 +18,72 @@
 
 namespace eddy::internal {
 
+// A chunk-sized output buffer. For types that can be default-constructed and assigned, its
+// slots live for the whole run and are overwritten in place (no per-element size checks, so
+// simple loops vectorize); other types are appended to a reserved vector.
+template <class T>
+class ChunkBuffer {
+ public:
+  static constexpr bool kSlots = std::is_default_constructible_v<T> && std::is_move_assignable_v<T>;
+
+  ChunkBuffer() {
+    if constexpr (kSlots) {
+      slots_.resize(kChunkSize);
+    } else {
+      slots_.reserve(kChunkSize);
+    }
+  }
+  size_t size() const { return size_; }
+  bool full() const { return size_ == kChunkSize; }
+  void push(T&& value) {
+    if constexpr (kSlots) {
+      slots_[size_] = std::move(value);
+    } else {
+      slots_.push_back(std::move(value));
+    }
+    ++size_;
+  }
+  // Writes `value` into the next slot and keeps it only if `keep` (branch-free filtering).
+  void push_if(T&& value, bool keep) requires kSlots {
+    slots_[size_] = std::move(value);
+    size_ += keep;
+  }
+  T* data() { return slots_.data(); }
+  // After writing slots [0, n) through data(). REQUIRES: kSlots, n <= kChunkSize.
+  void set_size(size_t n) requires kSlots { size_ = n; }
+  std::span<T> span() { return std::span<T>(slots_.data(), size_); }
+  void clear() {
+    size_ = 0;
+    if constexpr (!kSlots) slots_.clear();
+  }
+
+ private:
+  std::vector<T> slots_;
+  size_t size_ = 0;
+};
+
 // Shared plumbing of the element-wise stages: the next sink, an output buffer of one chunk,
 // and the counter of elements produced.
 template <class In, class Out>
 class StageBase : public ChunkSink<In> {
  public:
   StageBase(InstanceCore& core, NodeId id, std::unique_ptr<ChunkSink<Out>> next)
-      : core_(core), id_(id), next_(std::move(next)) {
-    buffer_.reserve(kChunkSize);
-  }
+      : core_(core), id_(id), next_(std::move(next)) {}
   void begin() override { next_->begin(); }
   void finish() override { next_->finish(); }
 
  protected:
   void flush() {
-    if (buffer_.empty()) return;
+    if (buffer_.size() == 0) return;
     core_.count(id_, buffer_.size());
-    next_->push(std::span<Out>(buffer_));
+    next_->push(buffer_.span());
     buffer_.clear();
   }
 
   InstanceCore& core_;
   NodeId id_;
   std::unique_ptr<ChunkSink<Out>> next_;
-  std::vector<Out> buffer_;
+  ChunkBuffer<Out> buffer_;
 };
 
 enum class ElementwiseKind { kMap, kFilter, kFilterMap, kFlatMap, kInspect };
@@ -52,29 +96,41 @@ class ElementwiseStage final : public StageBase<In, Out> {
 
   void push(std::span<In> items) override {
     Context& ctx = this->core_.context();
+    auto& out = this->buffer_;
     if constexpr (kKind == ElementwiseKind::kInspect) {
       for (const In& x : items) call_user(f_, ctx, x);
       this->core_.count(this->id_, items.size());
       this->next_->push(items);
       return;
+    } else if constexpr (kKind == ElementwiseKind::kMap && ChunkBuffer<Out>::kSlots) {
+      // Chunks are at most kChunkSize long, so every result has a slot.
+      Out* slots = out.data();
+      const size_t n = items.size();
+      for (size_t i = 0; i < n; ++i) slots[i] = call_user(f_, ctx, std::move(items[i]));
+      out.set_size(n);
+    } else if constexpr (kKind == ElementwiseKind::kFilter && ChunkBuffer<Out>::kSlots &&
+                         std::is_trivially_copyable_v<In>) {
+      for (In& x : items) {
+        const bool keep = call_user(f_, ctx, static_cast<const In&>(x));
+        out.push_if(std::move(x), keep);
+      }
     } else {
-      auto& out = this->buffer_;
       for (In& x : items) {
         if constexpr (kKind == ElementwiseKind::kMap) {
-          out.push_back(call_user(f_, ctx, std::move(x)));
+          out.push(call_user(f_, ctx, std::move(x)));
         } else if constexpr (kKind == ElementwiseKind::kFilter) {
-          if (call_user(f_, ctx, static_cast<const In&>(x))) out.push_back(std::move(x));
+          if (call_user(f_, ctx, static_cast<const In&>(x))) out.push(std::move(x));
         } else if constexpr (kKind == ElementwiseKind::kFilterMap) {
-          if (auto result = call_user(f_, ctx, std::move(x))) out.push_back(std::move(*result));
+          if (auto result = call_user(f_, ctx, std::move(x))) out.push(std::move(*result));
         } else {  // kFlatMap
           for (auto&& y : call_user(f_, ctx, std::move(x))) {
-            out.push_back(std::move(y));
-            if (out.size() >= kChunkSize) this->flush();
+            out.push(std::move(y));
+            if (out.full()) this->flush();
           }
         }
       }
-      this->flush();
     }
+    this->flush();
   }
 
  private:
@@ -117,7 +173,7 @@ class EnumerateNode final : public StageNode<T, std::pair<size_t, T>> {
       StageBase<T, Out>::begin();
     }
     void push(std::span<T> items) override {
-      for (T& x : items) this->buffer_.emplace_back(next_index_++, std::move(x));
+      for (T& x : items) this->buffer_.push(Out(next_index_++, std::move(x)));
       this->flush();
     }
 

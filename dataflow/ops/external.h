@@ -128,6 +128,7 @@ class ExternalSourceNode final : public SourceNode<std::vector<std::pair<Connect
   using Out = std::pair<ConnectionId, Req>;
 
  public:
+  bool open_input() const override { return true; }
   explicit ExternalSourceNode(NodeSpec spec)
       : SourceNode<std::vector<Out>>(std::move(spec), type_name<Out>()) {}
 
@@ -159,6 +160,7 @@ class ExternalSourceNode final : public SourceNode<std::vector<std::pair<Connect
 template <class Req, class Resp>
 class DisconnectsNode final : public SourceNode<std::vector<ConnectionId>> {
  public:
+  bool open_input() const override { return true; }
   DisconnectsNode(NodeSpec spec, NodeId port)
       : SourceNode<std::vector<ConnectionId>>(std::move(spec), "eddy::ConnectionId"),
         port_(port) {}

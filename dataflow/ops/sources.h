@@ -102,6 +102,7 @@ class SourceIterNode final : public SourceNode<std::vector<T>> {
 template <class T>
 class SourceChannelNode final : public SourceNode<std::vector<T>> {
  public:
+  bool open_input() const override { return true; }
   SourceChannelNode(NodeSpec spec, std::shared_ptr<ChannelState<T>> state)
       : SourceNode<std::vector<T>>(std::move(spec), type_name<T>()), state_(std::move(state)) {}
 

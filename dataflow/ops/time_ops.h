@@ -39,6 +39,7 @@ class Periodic {
 // source_interval(d): one element (the instant it fired) every d.
 class SourceIntervalNode final : public SourceNode<std::vector<Instant>> {
  public:
+  bool open_input() const override { return true; }
   SourceIntervalNode(NodeSpec spec, Duration interval)
       : SourceNode<std::vector<Instant>>(std::move(spec), "eddy::Instant"), interval_(interval) {}
 
@@ -80,6 +81,7 @@ class SampleEveryNode final : public GeneralNode<std::vector<T>> {
   using In = std::conditional_t<kFromValue, std::optional<T>, std::vector<T>>;
 
  public:
+  bool open_input() const override { return true; }
   SampleEveryNode(NodeSpec spec, Duration interval)
       : GeneralNode<std::vector<T>>(std::move(spec), type_name<T>()), interval_(interval) {}
 
@@ -121,6 +123,7 @@ class SampleEveryNode final : public GeneralNode<std::vector<T>> {
 template <class T>
 class TimeoutNode final : public GeneralNode<std::optional<Instant>> {
  public:
+  bool open_input() const override { return true; }
   TimeoutNode(NodeSpec spec, Duration timeout)
       : GeneralNode<std::optional<Instant>>(std::move(spec), "eddy::Instant"), timeout_(timeout) {}
   bool port_is_scratch() const override { return false; }

@@ -47,8 +47,8 @@ template <class T>
 struct RequireSerializable {
   static_assert(kIsSerializable<T>,
                 "this element type crosses the network but Cereal cannot serialize it: give it "
-                "a serialize(Archive&) member or free function (see the instantiation below "
-                "for the type)");
+                "a serialize(Archive&) member or free function (the instantiation of "
+                "RequireSerializable<T> above names the type)");
   static constexpr bool value = true;
 };
 

@@ -26,7 +26,7 @@
 namespace eddy::kvs {
 
 template <class V>
-  requires std::totally_ordered<V> && std::copyable<V>
+requires std::totally_ordered<V> && std::copyable<V>
 class Causal {
  public:
   // One version of the value and the clock it was written at.

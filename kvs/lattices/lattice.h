@@ -21,14 +21,14 @@ namespace eddy::kvs {
 //   operator== says whether two values are the same lattice element;
 //   serialize(Archive&) writes and reads it with Cereal (binary archives checked here).
 template <class T>
-concept Lattice =
-    std::copyable<T> && std::default_initializable<T> && std::equality_comparable<T> &&
+concept Lattice = std::copyable<T> && std::default_initializable<T> &&
+    std::equality_comparable<T> &&
     requires(T& value, const T& other, cereal::BinaryOutputArchive& out,
              cereal::BinaryInputArchive& in) {
-      { value.merge(other) } -> std::same_as<bool>;
-      value.serialize(out);
-      value.serialize(in);
-    };
+  { value.merge(other) } -> std::same_as<bool>;
+  value.serialize(out);
+  value.serialize(in);
+};
 
 // Returns the join of a and b, leaving both unchanged.
 template <Lattice L>

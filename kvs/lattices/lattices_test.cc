@@ -62,8 +62,8 @@ class LatticeLawsTest : public ::testing::Test {
 
 using LatticeTypes =
     ::testing::Types<Lww<int>, Lww<std::string>, VectorClock, Causal<int>,
-                     Causal<std::optional<std::string>>, SetUnion<int>, Max<int>,
-                     Max<std::string>, MapUnion<int, Lww<int>>, MapUnion<std::string, Causal<int>>,
+                     Causal<std::optional<std::string>>, SetUnion<int>, Max<int>, Max<std::string>,
+                     MapUnion<int, Lww<int>>, MapUnion<std::string, Causal<int>>,
                      MapUnion<int, MapUnion<int, SetUnion<int>>>>;
 TYPED_TEST_SUITE(LatticeLawsTest, LatticeTypes);
 

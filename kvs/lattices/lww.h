@@ -24,7 +24,7 @@
 namespace eddy::kvs {
 
 template <class V>
-  requires std::totally_ordered<V> && std::copyable<V>
+requires std::totally_ordered<V> && std::copyable<V>
 class Lww {
  public:
   // The bottom: a tombstone at (timestamp 0, writer 0). Every other value beats it.
@@ -69,8 +69,8 @@ class Lww {
   // True iff a is strictly before b in the total order. std::optional orders an empty optional
   // (a tombstone) before any payload, which is rule 3.
   static bool precedes(const Lww& a, const Lww& b) {
-    return std::tie(a.timestamp_, a.value_) <
-           std::tie(b.timestamp_, b.value_);
+    return std::tie(a.timestamp_, a.writer_, a.value_) <
+           std::tie(b.timestamp_, b.writer_, b.value_);
   }
 
   uint64_t timestamp_ = 0;

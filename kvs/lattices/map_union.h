@@ -20,7 +20,7 @@
 namespace eddy::kvs {
 
 template <class K, Lattice L>
-  requires std::totally_ordered<K> && std::copyable<K>
+requires std::totally_ordered<K> && std::copyable<K>
 class MapUnion {
  public:
   // The bottom: no keys.

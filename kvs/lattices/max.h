@@ -17,7 +17,7 @@
 namespace eddy::kvs {
 
 template <class T>
-  requires std::totally_ordered<T> && std::copyable<T>
+requires std::totally_ordered<T> && std::copyable<T>
 class Max {
  public:
   // The bottom: no value.

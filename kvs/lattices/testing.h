@@ -127,10 +127,18 @@ namespace eddy::kvs {
 
 inline void PrintTo(Causality causality, std::ostream* os) {
   switch (causality) {
-    case Causality::kBefore: *os << "kBefore"; return;
-    case Causality::kAfter: *os << "kAfter"; return;
-    case Causality::kEqual: *os << "kEqual"; return;
-    case Causality::kConcurrent: *os << "kConcurrent"; return;
+    case Causality::kBefore:
+      *os << "kBefore";
+      return;
+    case Causality::kAfter:
+      *os << "kAfter";
+      return;
+    case Causality::kEqual:
+      *os << "kEqual";
+      return;
+    case Causality::kConcurrent:
+      *os << "kConcurrent";
+      return;
   }
   *os << "Causality(" << static_cast<int>(causality) << ")";
 }

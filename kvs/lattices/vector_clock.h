@@ -124,7 +124,9 @@ class VectorClock {
   }
 
  private:
-  void drop_zeros() { std::erase_if(entries_, [](const auto& entry) { return entry.second == 0; }); }
+  void drop_zeros() {
+    std::erase_if(entries_, [](const auto& entry) { return entry.second == 0; });
+  }
 
   Entries entries_;
 };

@@ -13,5 +13,9 @@ target_link_libraries(eddy_kvs_protocol PUBLIC absl::status absl::statusor absl:
 eddy_set_warnings(eddy_kvs_protocol)
 
 eddy_add_test(NAME kvs_resp_test LABELS unit LIBS eddy::kvs_protocol SOURCES
+  ${CMAKE_CURRENT_SOURCE_DIR}/protocol/internal/resp_input_test.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/protocol/internal/test_allocations.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/protocol/resp_parser_test.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/protocol/resp_reply_parser_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/protocol/resp_test.cc
 )

@@ -25,15 +25,16 @@
 
 namespace eddy::kvs {
 
-// Bounds on what a parser accepts from its peer. The defaults are Redis's.
+// Bounds on what a parser accepts from its peer. The defaults are Redis's (see each).
 struct RespLimits {
   // Longest bulk string, in bytes (Redis's proto-max-bulk-len).
   int64_t max_bulk_length = int64_t{512} * 1024 * 1024;
-  // Most elements in one array. Redis 7 itself allows up to 2^31 - 1.
-  int64_t max_array_elements = 1024 * 1024;
-  // Longest line, terminator excluded: an inline request, a count line ("*<n>", "$<len>"), or
-  // a simple-string, error or integer reply line (Redis's PROTO_INLINE_MAX_SIZE).
-  size_t max_inline_length = 64 * 1024;
+  // Most elements in one array: Redis 6's limit (Redis 7 allows up to 2^31 - 1).
+  int64_t max_array_elements = int64_t{1024} * 1024;
+  // Longest line, in bytes: an inline request up to its LF (a CR before the LF counts), or a
+  // count line ("*<n>", "$<len>") or simple-string, error or integer reply line up to its CR
+  // (Redis's PROTO_INLINE_MAX_SIZE).
+  size_t max_inline_length = size_t{64} * 1024;
   // Deepest nesting of arrays in a reply; a request is never nested. Replies only.
   int max_reply_depth = 64;
 };
@@ -53,20 +54,22 @@ struct RespRequest {
 //   bulk       := '$' length CR any-byte bytes{length} any-byte any-byte
 //   count      := redis-int, at most max_array_elements; <= 0 is an empty request
 //   length     := redis-int in [0, max_bulk_length]
-//   inline     := words [CR] LF                         -- at most max_inline_length bytes
+//   inline     := words [CR] LF                      -- up to LF, at most max_inline_length
 //   words      := space* (word space+)* [word space*]
 //   word       := (plain | '"' dq-char* '"' | "'" sq-char* "'")+
 //                 -- a closing quote must be followed by a space or the end of the line
 //   dq-char    := "\x" hex hex | '\' ('n'|'r'|'t'|'b'|'a') | '\' any-byte | other-byte
 //   sq-char    := "\'" | other-byte
+//   plain      := any byte but ' ', '\t', CR, LF, '"', "'"
 //   space      := ' ' | '\t' | '\v' | '\f' | CR | LF    -- only ' ' '\t' CR LF end a plain word
 //   redis-int  := '0' | ['-'] [1-9] [0-9]*              -- at most 20 characters, fits int64
 //
 // Like Redis, the byte after a count's CR and the two bytes after a bulk's data are skipped
 // unchecked (they should be CR LF), and an empty request (no words, or a count <= 0) is
-// skipped. Unlike Redis, a NUL byte in an inline line is an ordinary byte (Redis stops
-// scanning at it), and a line is refused by its length alone: Redis's choice between "too big
-// ..." and a parse error for lines over the limit depends on how the bytes were split.
+// skipped. Unlike Redis, a NUL byte is an ordinary byte everywhere (Redis stops searching for
+// a line's end at a NUL, then waits until the line is "too big"), and a line is refused by its
+// length alone, so a request parses the same however it is split (for a line over the limit,
+// Redis picks "too big ..." or a parse error depending on how its reads fell).
 //
 // Protocol errors: the Status message is exactly what Redis sends, minus "-" and CRLF:
 //   "ERR Protocol error: invalid multibulk length"
@@ -110,7 +113,7 @@ class RespParser {
   // Finds the count line ("*<n>" or "$<len>", up to its CR) at the front of the input and sets
   // *line to it, once the byte after the CR has arrived too. Consumes nothing.
   Step find_count_line(const char* too_big_error, absl::string_view* line);
-  Step fail(std::string message);
+  Step fail(absl::string_view message);
 
   RespLimits limits_;
   internal::RespInput input_;
@@ -212,7 +215,10 @@ class RespReplyParser {
 
   Step read_header(RespValue* value);
   Step read_bulk(RespValue* value);
-  Step fail(std::string message);
+  // Adds a complete value to the innermost open array. Returns the top-level value it
+  // completes (itself, or the outermost array it closes), if any.
+  std::optional<RespValue> place(RespValue value);
+  Step fail(absl::string_view message);
 
   RespLimits limits_;
   internal::RespInput input_;

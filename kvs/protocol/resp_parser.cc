@@ -26,7 +26,7 @@ constexpr char kUnbalancedQuotes[] = "ERR Protocol error: unbalanced quotes in r
 
 // A bulk's buffer is never reserved more than this beyond the bytes already received, so a
 // claimed length costs memory only as its bytes arrive.
-constexpr size_t kMaxUnbackedReserve = 64 * 1024;
+constexpr size_t kMaxUnbackedReserve = size_t{64} * 1024;
 // Nor is an argument vector reserved for more than this many arguments up front.
 constexpr int64_t kMaxArgsReserve = 1024;
 
@@ -48,12 +48,18 @@ int hex_value(char c) {
 // The byte a backslash escape inside double quotes stands for.
 char unescape(char c) {
   switch (c) {
-    case 'n': return '\n';
-    case 'r': return '\r';
-    case 't': return '\t';
-    case 'b': return '\b';
-    case 'a': return '\a';
-    default: return c;
+    case 'n':
+      return '\n';
+    case 'r':
+      return '\r';
+    case 't':
+      return '\t';
+    case 'b':
+      return '\b';
+    case 'a':
+      return '\a';
+    default:
+      return c;
   }
 }
 
@@ -183,11 +189,11 @@ RespParser::Step RespParser::parse_bulks() {
         std::string message = "ERR Protocol error: expected '$', got '";
         message.push_back(printable(input_.data()[0]));
         message.push_back('\'');
-        return fail(std::move(message));
+        return fail(message);
       }
       int64_t length = 0;
-      if (!internal::parse_resp_integer(line.data() + 1, line.size() - 1, &length) ||
-          length < 0 || length > limits_.max_bulk_length) {
+      if (!internal::parse_resp_integer(line.data() + 1, line.size() - 1, &length) || length < 0 ||
+          length > limits_.max_bulk_length) {
         return fail(kInvalidBulkLength);
       }
       input_.consume(line.size() + 2);
@@ -222,7 +228,7 @@ RespParser::Step RespParser::find_count_line(const char* too_big_error, absl::st
   return Step::kDone;
 }
 
-RespParser::Step RespParser::fail(std::string message) {
+RespParser::Step RespParser::fail(absl::string_view message) {
   error_ = absl::InvalidArgumentError(message);
   args_.clear();
   args_bytes_ = 0;

@@ -18,7 +18,7 @@ namespace eddy::kvs {
 namespace {
 
 // As in the request parser: reservations never run far ahead of the bytes received.
-constexpr size_t kMaxUnbackedReserve = 64 * 1024;
+constexpr size_t kMaxUnbackedReserve = size_t{64} * 1024;
 constexpr int64_t kMaxElementsReserve = 1024;
 
 }  // namespace
@@ -35,31 +35,36 @@ absl::StatusOr<std::optional<RespValue>> RespReplyParser::next() {
     const Step step = bulk_length_ >= 0 ? read_bulk(&value) : read_header(&value);
     if (step == Step::kNeedMore) return std::nullopt;
     if (step != Step::kValue) continue;
-    // Put the value in its array, closing every array it completes.
-    while (!open_.empty()) {
-      OpenArray& top = open_.back();
-      top.value.elements.push_back(std::move(value));
-      if (--top.left > 0) break;
-      value = std::move(top.value);
-      open_.pop_back();
-    }
-    if (open_.empty()) return std::optional<RespValue>(std::move(value));
+    if (std::optional<RespValue> done = place(std::move(value))) return done;
   }
   return error_;
+}
+
+std::optional<RespValue> RespReplyParser::place(RespValue value) {
+  while (!open_.empty()) {
+    OpenArray& top = open_.back();
+    top.value.elements.push_back(std::move(value));
+    if (--top.left > 0) return std::nullopt;
+    value = std::move(top.value);
+    open_.pop_back();
+  }
+  return value;
 }
 
 RespReplyParser::Step RespReplyParser::read_header(RespValue* value) {
   const size_t cr = input_.find('\r');
   if (cr == internal::RespInput::kNotFound ? input_.size() > limits_.max_inline_length
                                            : cr > limits_.max_inline_length) {
-    return fail(absl::StrCat("RESP reply: line longer than ", limits_.max_inline_length,
-                             " bytes"));
+    return fail(absl::StrCat("RESP reply: line longer than ", limits_.max_inline_length, " bytes"));
   }
   if (cr == internal::RespInput::kNotFound || cr + 1 >= input_.size()) return Step::kNeedMore;
   const char* line = input_.data();
   if (line[cr + 1] != '\n') return fail("RESP reply: CR not followed by LF");
   if (cr == 0) return fail("RESP reply: empty line");
   const absl::string_view body(line + 1, cr - 1);
+  if ((line[0] == '+' || line[0] == '-') && body.find('\n') != absl::string_view::npos) {
+    return fail("RESP reply: LF inside a simple string or error");
+  }
   int64_t n = 0;
   const bool is_number = internal::parse_resp_integer(body.data(), body.size(), &n);
   switch (line[0]) {
@@ -98,8 +103,8 @@ RespReplyParser::Step RespReplyParser::read_header(RespValue* value) {
         break;
       }
       if (open_.size() >= static_cast<size_t>(std::max(limits_.max_reply_depth, 0))) {
-        return fail(absl::StrCat("RESP reply: arrays nested deeper than ",
-                                 limits_.max_reply_depth));
+        return fail(
+            absl::StrCat("RESP reply: arrays nested deeper than ", limits_.max_reply_depth));
       }
       input_.consume(cr + 2);
       open_.push_back({RespValue::array({}), n});
@@ -130,7 +135,7 @@ RespReplyParser::Step RespReplyParser::read_bulk(RespValue* value) {
   return Step::kValue;
 }
 
-RespReplyParser::Step RespReplyParser::fail(std::string message) {
+RespReplyParser::Step RespReplyParser::fail(absl::string_view message) {
   error_ = absl::InvalidArgumentError(message);
   open_.clear();
   bulk_.clear();

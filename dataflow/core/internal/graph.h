@@ -82,6 +82,9 @@ class IrNode {
   // True when this node's port holds only the current tick's output, so a sole consumer may
   // move elements out of it. False for ports that carry state (persist, latest, ...).
   virtual bool port_is_scratch() const { return true; }
+  // True when this node can receive input from outside the flow at any time (host channels,
+  // client ports, timers): a flow without such nodes finishes once it is idle.
+  virtual bool open_input() const { return false; }
 
   // kSource, kGeneral, kDefer: the node's run-time part.
   virtual std::unique_ptr<RuntimeNode> make_runtime(InstanceBuilder& builder) const;

@@ -9,6 +9,7 @@
 #define EDDY_DATAFLOW_CORE_INTERNAL_STABLE_HASH_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <tuple>
 #include <utility>
@@ -16,19 +17,26 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "dataflow/core/ids.h"
-#include "dataflow/core/rng.h"
 
 namespace eddy::internal {
 
+// One 128-bit multiply folded to 64 bits: spreads entropy into both the high bits (the table's
+// probe position) and the low bits (its per-slot tag), at a cost of a few cycles.
+inline uint64_t fold_mix(uint64_t x) {
+  const unsigned __int128 m =
+      static_cast<unsigned __int128>(x + 0x9e3779b97f4a7c15ULL) * 0xdcb22ca68cb134edULL;
+  return static_cast<uint64_t>(m) ^ static_cast<uint64_t>(m >> 64);
+}
+
 template <class T>
 struct StableHash {
-  size_t operator()(const T& value) const { return mix64(std::hash<T>{}(value)); }
+  size_t operator()(const T& value) const { return fold_mix(std::hash<T>{}(value)); }
 };
 
 template <class A, class B>
 struct StableHash<std::pair<A, B>> {
   size_t operator()(const std::pair<A, B>& p) const {
-    return mix64(StableHash<A>{}(p.first) * 31 + StableHash<B>{}(p.second));
+    return fold_mix(StableHash<A>{}(p.first) * 31 + StableHash<B>{}(p.second));
   }
 };
 
@@ -37,7 +45,7 @@ struct StableHash<std::tuple<Ts...>> {
   size_t operator()(const std::tuple<Ts...>& t) const {
     size_t h = 0;
     std::apply([&](const auto&... parts) {
-      ((h = mix64(h * 31 + StableHash<std::decay_t<decltype(parts)>>{}(parts))), ...);
+      ((h = fold_mix(h * 31 + StableHash<std::decay_t<decltype(parts)>>{}(parts))), ...);
     }, t);
     return h;
   }
@@ -45,12 +53,12 @@ struct StableHash<std::tuple<Ts...>> {
 
 template <>
 struct StableHash<MemberId> {
-  size_t operator()(MemberId m) const { return mix64(m.raw); }
+  size_t operator()(MemberId m) const { return fold_mix(m.raw); }
 };
 
 template <>
 struct StableHash<ConnectionId> {
-  size_t operator()(ConnectionId c) const { return mix64(c.raw); }
+  size_t operator()(ConnectionId c) const { return fold_mix(c.raw); }
 };
 
 template <class K, class V>
