@@ -43,11 +43,6 @@ class ChunkBuffer {
     }
     ++size_;
   }
-  // Writes `value` into the next slot and keeps it only if `keep` (branch-free filtering).
-  void push_if(T&& value, bool keep) requires kSlots {
-    slots_[size_] = std::move(value);
-    size_ += keep;
-  }
   T* data() { return slots_.data(); }
   // After writing slots [0, n) through data(). REQUIRES: kSlots, n <= kChunkSize.
   void set_size(size_t n) requires kSlots { size_ = n; }
@@ -110,10 +105,15 @@ class ElementwiseStage final : public StageBase<In, Out> {
       out.set_size(n);
     } else if constexpr (kKind == ElementwiseKind::kFilter && ChunkBuffer<Out>::kSlots &&
                          std::is_trivially_copyable_v<In>) {
+      // Branch-free, with the count in a local: a member counter may alias the slots.
+      In* slots = out.data();
+      size_t kept = 0;
       for (In& x : items) {
         const bool keep = call_user(f_, ctx, static_cast<const In&>(x));
-        out.push_if(std::move(x), keep);
+        slots[kept] = x;
+        kept += keep;
       }
+      out.set_size(kept);
     } else {
       for (In& x : items) {
         if constexpr (kKind == ElementwiseKind::kMap) {

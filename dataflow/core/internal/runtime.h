@@ -45,7 +45,7 @@ class Port final : public PortBase {
 // ---- Chunk sinks ---------------------------------------------------------------------------
 
 // Elements move through fused pipelines in chunks of at most this many.
-inline constexpr size_t kChunkSize = 512;
+inline constexpr size_t kChunkSize = 1024;
 
 class SinkBase {
  public:
