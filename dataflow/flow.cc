@@ -40,10 +40,9 @@ std::string describe(const FlowGraph& graph, NodeId id) {
                       "')");
 }
 
-// Edges that order a tick: same location, not into a defer_tick.
+// Edges that order a tick: same location, not into a defer_tick or a network receive.
 bool orders_tick(const FlowGraph& graph, NodeId from, NodeId to) {
-  const IrNode& node = graph.node(to);
-  return node.shape() != NodeShape::kDefer && graph.node(from).location() == node.location();
+  return graph.node(to).reads_in_tick(graph.node(from));
 }
 
 // Finds a cycle among tick-ordering edges; returns its nodes in order, or nothing.

@@ -15,6 +15,7 @@
 #include "dataflow/forward_ref.h"
 #include "dataflow/keyed_singleton.h"
 #include "dataflow/keyed_stream.h"
+#include "dataflow/net/native_codec.h"
 #include "dataflow/ops/sources.h"
 #include "dataflow/ops/time_ops.h"
 #include "dataflow/singleton.h"
@@ -67,13 +68,16 @@ std::pair<ChannelSender<T>, Stream<T, Process>> Process::source_channel() const 
 
 template <class Req, class Resp>
 std::pair<ExternalPort<Req, Resp>, KeyedStream<ConnectionId, Req, Process>>
-Process::source_external(const External& clients, std::string port_name) const {
+Process::source_external(const External& clients, std::string port_name,
+                         CodecFactory<Req, Resp> codec) const {
   EDDY_CHECK(&clients.graph() == &graph(), "source_external: the External belongs to another flow");
+  if (port_name.empty()) port_name = clients.name();
+  if (!codec) codec = default_codec<Req, Resp>(port_name);
   internal::NodeSpec spec = internal::spec_at(*this, "source_external", {});
-  spec.detail = port_name.empty() ? clients.name() : std::move(port_name);
+  spec.detail = std::move(port_name);
   spec.external = clients.id();
-  const internal::NodeId node =
-      internal::add_node<internal::ExternalSourceNode<Req, Resp>>(*this, std::move(spec));
+  const internal::NodeId node = internal::add_node<internal::ExternalSourceNode<Req, Resp>>(
+      *this, std::move(spec), std::move(codec));
   return {ExternalPort<Req, Resp>(*this, clients.id(), node),
           KeyedStream<ConnectionId, Req, Process>(*this, node)};
 }

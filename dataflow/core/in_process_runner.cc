@@ -87,7 +87,7 @@ internal::Instance& InProcessRunner::instance(InstanceId id) {
 }
 
 bool InProcessRunner::step() {
-  EDDY_CHECK(workers_.empty(), "step() while the runner's threads are running");
+  EDDY_CHECK(threads_.empty(), "step() while the runner's threads are running");
   for (size_t i = 0; i < instances_.size(); ++i) {
     const size_t index = (next_step_ + i) % instances_.size();
     if (instances_[index]->has_work()) {
@@ -125,58 +125,16 @@ void InProcessRunner::advance(Duration d) {
 }
 
 void InProcessRunner::start() {
-  if (!workers_.empty()) return;
-  stopping_ = false;
-  for (size_t i = 0; i < instances_.size(); ++i) {
-    workers_.push_back(std::make_unique<Worker>());
-    Worker* worker = workers_.back().get();
-    instances_[i]->core().set_waker([worker] {
-      {
-        std::lock_guard<std::mutex> lock(worker->mutex);
-        worker->woken = true;
-      }
-      worker->wake.notify_one();
-    });
-  }
-  for (size_t i = 0; i < instances_.size(); ++i) {
-    workers_[i]->thread = std::thread([this, i] { run_worker(i); });
+  if (!threads_.empty()) return;
+  for (auto& instance : instances_) {
+    threads_.push_back(std::make_unique<internal::InstanceThread>(*instance, *clock_));
+    threads_.back()->start();
   }
 }
 
 void InProcessRunner::stop() {
-  if (workers_.empty()) return;
-  stopping_ = true;
-  for (auto& worker : workers_) {
-    {
-      std::lock_guard<std::mutex> lock(worker->mutex);
-      worker->woken = true;
-    }
-    worker->wake.notify_one();
-  }
-  for (auto& worker : workers_) worker->thread.join();
-  for (auto& instance : instances_) instance->core().set_waker(nullptr);
-  workers_.clear();
-}
-
-void InProcessRunner::run_worker(size_t index) {
-  internal::Instance& instance = *instances_[index];
-  Worker& worker = *workers_[index];
-  while (!stopping_) {
-    if (instance.has_work()) {
-      instance.run_tick();
-      continue;
-    }
-    std::unique_lock<std::mutex> lock(worker.mutex);
-    if (!worker.woken) {
-      if (auto deadline = instance.next_deadline()) {
-        const Duration wait = std::max(Duration(0), *deadline - clock_->now());
-        worker.wake.wait_for(lock, wait, [&] { return worker.woken; });
-      } else {
-        worker.wake.wait(lock, [&] { return worker.woken; });
-      }
-    }
-    worker.woken = false;
-  }
+  for (auto& thread : threads_) thread->stop();
+  threads_.clear();
 }
 
 }  // namespace eddy

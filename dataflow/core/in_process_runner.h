@@ -27,6 +27,7 @@
 #include "absl/status/statusor.h"
 #include "dataflow/core/clock.h"
 #include "dataflow/core/internal/instance.h"
+#include "dataflow/core/internal/instance_thread.h"
 #include "dataflow/external_port.h"
 #include "dataflow/flow.h"
 #include "dataflow/net/in_memory_transport.h"
@@ -82,15 +83,7 @@ class InProcessRunner {
   const Clock& clock() const { return *clock_; }
 
  private:
-  struct Worker {
-    std::thread thread;
-    std::mutex mutex;
-    std::condition_variable wake;
-    bool woken = false;
-  };
-
   InProcessRunner(const Flow& flow, RunOptions options, std::vector<uint32_t> sizes);
-  void run_worker(size_t index);
 
   const Flow& flow_;
   std::unique_ptr<Clock> owned_clock_;
@@ -98,8 +91,7 @@ class InProcessRunner {
   InMemoryNetwork network_;
   std::vector<std::unique_ptr<Transport>> transports_;
   std::vector<std::unique_ptr<internal::Instance>> instances_;
-  std::vector<std::unique_ptr<Worker>> workers_;
-  std::atomic<bool> stopping_{false};
+  std::vector<std::unique_ptr<internal::InstanceThread>> threads_;
   size_t next_step_ = 0;
 };
 

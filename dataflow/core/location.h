@@ -19,6 +19,7 @@
 #include "dataflow/core/forward.h"
 #include "dataflow/core/ids.h"
 #include "dataflow/core/internal/graph.h"
+#include "dataflow/ops/external.h"
 
 namespace eddy {
 
@@ -86,9 +87,12 @@ class Process : public internal::TopLevelLocation<Process> {
   // A bidirectional port for the clients of `clients`: their requests arrive keyed by
   // connection; replies sent with send_external() reach the connection that asked.
   // `port_name` names the port in topology files and pictures (default: the External's name).
+  // `codec` turns a network client's bytes into requests and replies into bytes; the default
+  // is eddy's native framed protocol (net/native_codec.h, spoken by eddy::Client).
   template <class Req, class Resp>
   std::pair<ExternalPort<Req, Resp>, KeyedStream<ConnectionId, Req, Process>> source_external(
-      const External& clients, std::string port_name = "") const;
+      const External& clients, std::string port_name = "",
+      CodecFactory<Req, Resp> codec = nullptr) const;
 };
 
 class Cluster : public internal::TopLevelLocation<Cluster> {

@@ -13,12 +13,20 @@
 #include "absl/strings/str_split.h"
 #include "dataflow/core/in_process_runner.h"
 #include "dataflow/core/log.h"
+#include "dataflow/deploy/tcp_runner.h"
+#include "dataflow/deploy/topology.h"
 
 ABSL_FLAG(std::string, print_graph, "",
           "print the flow's graph (mermaid or dot; bare flag means mermaid) and exit");
 ABSL_FLAG(std::string, cluster_size, "",
           "members per cluster for an in-process run, as NAME=N[,NAME=N...]");
 ABSL_FLAG(uint64_t, seed, 0, "seed of every instance's random generator");
+ABSL_FLAG(std::string, topology, "",
+          "a topology file (docs/topology.md): run one instance of the flow over TCP");
+ABSL_FLAG(std::string, location, "", "with --topology: the process or cluster to run");
+ABSL_FLAG(uint32_t, member, 0, "with --topology: which member of the cluster to run");
+ABSL_FLAG(int32_t, admin_port, -1,
+          "with --topology: serve /metrics, /graph and /healthz on this port (0 picks one)");
 
 namespace eddy {
 namespace {
@@ -99,6 +107,39 @@ int run_in_process(const Flow& flow, std::map<std::string, uint32_t> sizes) {
   return 0;
 }
 
+int run_over_tcp(const Flow& flow) {
+  // Whoever reads this process's output (eddy-deploy, a log collector) gets whole lines as
+  // they are written, not a block at exit.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
+  absl::StatusOr<Topology> topology = Topology::load(absl::GetFlag(FLAGS_topology));
+  if (!topology.ok()) {
+    std::cerr << "error: " << topology.status().message() << "\n";
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_location).empty()) {
+    std::cerr << "error: --topology needs --location (and --member for a cluster)\n";
+    return 2;
+  }
+  TcpRunOptions options;
+  options.location = absl::GetFlag(FLAGS_location);
+  options.member = absl::GetFlag(FLAGS_member);
+  options.seed = absl::GetFlag(FLAGS_seed);
+  if (const int32_t port = absl::GetFlag(FLAGS_admin_port); port >= 0) {
+    options.admin_port = static_cast<uint16_t>(port);
+  }
+  SignalWaiter signals;  // before any thread starts
+  absl::StatusOr<std::unique_ptr<TcpRunner>> runner =
+      TcpRunner::start(flow, *topology, std::move(options));
+  if (!runner.ok()) {
+    std::cerr << "error: " << runner.status().message() << "\n";
+    return 2;
+  }
+  const int signal = signals.wait();
+  EDDY_LOG(kInfo, "stopping on signal ", signal);
+  (*runner)->stop();
+  return 0;
+}
+
 }  // namespace
 
 std::vector<char*> parse_command_line(int argc, char** argv) {
@@ -131,6 +172,7 @@ int run_main(const Flow& flow, int argc, char** argv, MainOptions defaults) {
     }
     return 0;
   }
+  if (!absl::GetFlag(FLAGS_topology).empty()) return run_over_tcp(flow);
   std::map<std::string, uint32_t> sizes = defaults.cluster_sizes;
   if (absl::Status status = parse_cluster_sizes(absl::GetFlag(FLAGS_cluster_size), &sizes);
       !status.ok()) {

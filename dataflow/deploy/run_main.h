@@ -9,6 +9,9 @@
 //   --print-graph[=mermaid|dot]   print the graph and exit
 //   --cluster-size=NAME=N,...     members per cluster for an in-process run
 //   --seed=S                      seeds every instance's Rng
+//   --topology=FILE --location=NAME [--member=N] [--admin-port=P]
+//                                 run one instance over TCP, placed by a topology file
+//                                 (docs/topology.md), until SIGINT or SIGTERM
 // With no topology the whole flow runs in this process: a flow with no open inputs (host
 // channels, client ports, timers) runs until idle and returns 0; any other runs until SIGINT or
 // SIGTERM. Returns a process exit status; errors are printed to stderr.

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "dataflow/core/ids.h"
 
 namespace eddy {
@@ -51,6 +52,12 @@ class Transport {
   virtual void send(std::vector<Envelope>& messages) = 0;
   // Stops delivering; after it returns the receiver is not called again.
   virtual void stop() = 0;
+  // Reports that a message `from` could not be used (its payload does not decode): a transport
+  // with connections closes the one it came on. Thread safe.
+  virtual void reject(InstanceId from, const absl::Status& why) {
+    (void)from;
+    (void)why;
+  }
 };
 
 }  // namespace eddy

@@ -10,7 +10,9 @@
 #define EDDY_DATAFLOW_OPS_EXTERNAL_H_
 
 #include <memory>
+#include <functional>
 #include <mutex>
+#include <string>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -19,6 +21,26 @@
 #include "dataflow/core/internal/typed_nodes.h"
 
 namespace eddy {
+
+// How one connection's bytes become requests and its replies become bytes. One instance per
+// connection (codecs keep partial input). Called on the network thread (decode) and the
+// instance's thread (encode), never both at once for the same bytes.
+template <class Req, class Resp>
+class WireCodec {
+ public:
+  virtual ~WireCodec() = default;
+  // Consumes `data` (which may end in the middle of a request): appends the requests it
+  // completes to `requests` and anything to answer at once (a handshake reply, an error reply)
+  // to `immediate`. An error status means: write `immediate`, then close the connection.
+  virtual absl::Status decode(const char* data, size_t n, std::vector<Req>* requests,
+                              std::string* immediate) = 0;
+  // Appends the bytes of `replies` (one tick's, in order) to `out`; true asks to close the
+  // connection once they are written (a QUIT, say).
+  virtual bool encode(std::vector<Resp>& replies, std::string* out) = 0;
+};
+
+template <class Req, class Resp>
+using CodecFactory = std::function<std::unique_ptr<WireCodec<Req, Resp>>()>;
 
 // The engine-side end of one client connection: where its replies go.
 template <class Resp>
@@ -34,7 +56,19 @@ namespace internal {
 template <class Req, class Resp>
 class ExternalPortState final : public ExternalPortBase {
  public:
-  explicit ExternalPortState(InstanceCore& core) : core_(core) {}
+  ExternalPortState(InstanceCore& core, std::string name, CodecFactory<Req, Resp> codec)
+      : core_(core), name_(std::move(name)), codec_(std::move(codec)) {}
+
+  const std::string& name() const override { return name_; }
+  bool servable() const override { return static_cast<bool>(codec_); }
+
+  // Thread safe. A connection whose bytes go through this port's codec.
+  std::shared_ptr<ByteSession> open_session(std::shared_ptr<ByteStream> stream) override {
+    EDDY_CHECK(servable(), "port '", name_, "' has no wire codec");
+    auto session = std::make_shared<Session>(*this, std::move(stream), codec_());
+    session->id = connect(session);
+    return session;
+  }
 
   // Thread safe. Opens a connection whose replies go to `peer`.
   ConnectionId connect(std::shared_ptr<ClientPeer<Resp>> peer) {
@@ -104,7 +138,44 @@ class ExternalPortState final : public ExternalPortBase {
   }
 
  private:
+  // One byte-stream connection: decodes requests on the network thread, encodes replies on
+  // the instance's.
+  struct Session final : public ByteSession, public ClientPeer<Resp> {
+    Session(ExternalPortState& port, std::shared_ptr<ByteStream> stream,
+            std::unique_ptr<WireCodec<Req, Resp>> codec)
+        : port(port), stream(std::move(stream)), codec(std::move(codec)) {}
+
+    void on_bytes(const char* data, size_t n) override {
+      std::vector<Req> requests;
+      std::string immediate;
+      absl::Status status = codec->decode(data, n, &requests, &immediate);
+      if (!immediate.empty()) stream->write(std::move(immediate));
+      if (!requests.empty()) port.request(id, std::move(requests));
+      if (!status.ok()) {
+        stream->close_after_writes(std::string(status.message()));
+        port.disconnect(id);
+      }
+    }
+    void on_closed() override { port.disconnect(id); }
+    void on_replies(std::vector<Resp>& replies) override {
+      std::string out;
+      const bool close = codec->encode(replies, &out);
+      if (!out.empty()) stream->write(std::move(out));
+      if (close) {
+        stream->close_after_writes("closed at the client's request");
+        port.disconnect(id);
+      }
+    }
+
+    ExternalPortState& port;
+    std::shared_ptr<ByteStream> stream;
+    std::unique_ptr<WireCodec<Req, Resp>> codec;
+    ConnectionId id;
+  };
+
   InstanceCore& core_;
+  std::string name_;
+  CodecFactory<Req, Resp> codec_;
   mutable std::mutex mutex_;
   uint64_t next_id_ = 1;
   StableMap<ConnectionId, std::shared_ptr<ClientPeer<Resp>>> peers_;
@@ -129,18 +200,22 @@ class ExternalSourceNode final : public SourceNode<std::vector<std::pair<Connect
 
  public:
   bool open_input() const override { return true; }
-  explicit ExternalSourceNode(NodeSpec spec)
-      : SourceNode<std::vector<Out>>(std::move(spec), type_name<Out>()) {}
+  ExternalSourceNode(NodeSpec spec, CodecFactory<Req, Resp> codec)
+      : SourceNode<std::vector<Out>>(std::move(spec), type_name<Out>()), codec_(std::move(codec)) {}
 
   std::unique_ptr<RuntimeNode> make_runtime(InstanceBuilder& b) const override {
-    return std::make_unique<Runtime>(b.core(), &b.port<std::vector<Out>>(this->id()), this->id());
+    return std::make_unique<Runtime>(b.core(), &b.port<std::vector<Out>>(this->id()), this->id(),
+                                     this->detail(), codec_);
   }
 
  private:
+  CodecFactory<Req, Resp> codec_;
+
   class Runtime final : public RuntimeNode {
    public:
-    Runtime(InstanceCore& core, std::vector<Out>* out, NodeId id)
-        : core_(core), out_(out), id_(id), state_(core) {
+    Runtime(InstanceCore& core, std::vector<Out>* out, NodeId id, std::string name,
+            CodecFactory<Req, Resp> codec)
+        : core_(core), out_(out), id_(id), state_(core, std::move(name), std::move(codec)) {
       core.register_external_port(id, &state_);
     }
     void run() override {

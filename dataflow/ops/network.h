@@ -85,18 +85,16 @@ class NetworkSendNode final : public SinkNode<Elem, std::monostate> {
     void finish() override {
       const InstanceId self = core_.self();
       if (node_.routing_ == Routing::kBroadcast) {
-        if (batches_[0].empty()) return;
-        auto payload = encode(batches_[0]);
+        std::vector<InstanceId> to;
         for (uint32_t m = 0; m < size_; ++m) {
           const bool is_self = self.location == node_.destination_ && self.member.raw == m;
-          if (is_self && !node_.include_self_) continue;
-          core_.send(InstanceId{node_.destination_, MemberId{m}}, node_.id(), payload);
+          if (!is_self || node_.include_self_) to.push_back(InstanceId{node_.destination_, MemberId{m}});
         }
+        send_split(batches_[0], 0, batches_[0].size(), to);
         return;
       }
       for (uint32_t m = 0; m < batches_.size(); ++m) {
-        if (batches_[m].empty()) continue;
-        core_.send(InstanceId{node_.destination_, MemberId{m}}, node_.id(), encode(batches_[m]));
+        send_split(batches_[m], 0, batches_[m].size(), {InstanceId{node_.destination_, MemberId{m}}});
       }
     }
 
@@ -111,11 +109,31 @@ class NetworkSendNode final : public SinkNode<Elem, std::monostate> {
       batches_[x.first.raw].push_back(std::move(x.second));
     }
 
-    std::shared_ptr<const std::string> encode(const std::vector<T>& batch) {
+    // Sends batch[begin, end) to every instance in `to`, serialized once, split in halves until
+    // each message fits the transport's payload limit.
+    void send_split(const std::vector<T>& batch, size_t begin, size_t end,
+                    const std::vector<InstanceId>& to) {
+      if (begin == end || to.empty()) return;
       auto payload = std::make_shared<std::string>();
-      encode_batch(batch, payload.get());
-      core_.count(node_.id(), batch.size());
-      return payload;
+      if (begin == 0 && end == batch.size()) {
+        encode_batch(batch, payload.get());
+      } else {
+        encode_batch(std::vector<T>(batch.begin() + begin, batch.begin() + end), payload.get());
+      }
+      if (payload->size() > core_.max_payload_bytes()) {
+        if (end - begin == 1) {
+          EDDY_LOG(kError, "dropped one ", type_name<T>(), " of ", payload->size(),
+                   " bytes on channel ", node_.id(), ": it alone exceeds the message limit of ",
+                   core_.max_payload_bytes(), " bytes");
+          return;
+        }
+        const size_t middle = begin + (end - begin) / 2;
+        send_split(batch, begin, middle, to);
+        send_split(batch, middle, end, to);
+        return;
+      }
+      core_.count(node_.id(), end - begin);
+      for (const InstanceId& instance : to) core_.send(instance, node_.id(), payload);
     }
 
     const NetworkSendNode& node_;
@@ -144,6 +162,7 @@ class NetworkRecvNode final
  public:
   explicit NetworkRecvNode(NodeSpec spec)
       : SourceNode<std::vector<Out>>(std::move(spec), type_name<Out>()) {}
+  bool receives_from_network() const override { return true; }
 
   std::unique_ptr<RuntimeNode> make_runtime(InstanceBuilder& b) const override {
     auto runtime = std::make_unique<Runtime>(b.core(), &b.port<std::vector<Out>>(this->id()),

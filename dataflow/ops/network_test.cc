@@ -64,6 +64,30 @@ TEST(NetworkTest, ClusterBroadcastToItselfIncludesTheSenderOnlyWhenAsked) {
   }
 }
 
+TEST(NetworkTest, AClusterMayLoopDataThroughTheNetworkToItself) {
+  // A token goes around the members (each forwards it to the next with one hop less): a cycle
+  // through a cluster's broadcast to itself is not a same-tick cycle.
+  Flow flow;
+  auto workers = flow.cluster("workers");
+  auto [ref, hops] = workers.forward_ref<Stream<int, Cluster, Unbounded, NoOrder>>();
+  auto start = workers.source_iter({6}).filter([](Context& ctx, const int&) {
+    return ctx.member_id().raw == 0;
+  });
+  auto arrived = hops.merge(start);
+  auto seen = arrived.collect();
+  ref.complete(arrived.filter([](const int& ttl) { return ttl > 0; })
+                   .map([](Context& ctx, int ttl) {
+                     return std::pair(MemberId{(ctx.member_id().raw + 1) % 3}, ttl - 1);
+                   })
+                   .demux(workers)
+                   .values());
+  ASSERT_TRUE(flow.validate().ok()) << flow.validate();
+  testing::Harness(flow, {{"workers", 3}}).run();
+  EXPECT_THAT(seen.values_at(MemberId{0}), UnorderedElementsAre(6, 3, 0));
+  EXPECT_THAT(seen.values_at(MemberId{1}), UnorderedElementsAre(5, 2));
+  EXPECT_THAT(seen.values_at(MemberId{2}), UnorderedElementsAre(4, 1));
+}
+
 TEST(NetworkTest, RoundRobinSpreadsEvenly) {
   Flow flow;
   auto p = flow.process("p");

@@ -141,6 +141,36 @@ absl::Status decode_batch(std::string_view bytes, std::vector<T>* out) {
   return absl::OkStatus();
 }
 
+// Appends the encoding of one value (Cereal binary) to `out`.
+template <class T>
+void encode_value(const T& value, std::string* out) {
+  static_assert(internal::RequireSerializable<T>::value);
+  internal::StringAppendBuf buf(out);
+  std::ostream stream(&buf);
+  cereal::BinaryOutputArchive archive(stream);
+  archive(value);
+}
+
+// Decodes exactly one value made by encode_value<T> from all of `bytes`.
+template <class T>
+absl::Status decode_value(std::string_view bytes, T* out) {
+  static_assert(internal::RequireSerializable<T>::value);
+  internal::ByteViewBuf buf(bytes);
+  std::istream stream(&buf);
+  try {
+    cereal::BinaryInputArchive archive(stream);
+    archive(*out);
+  } catch (const std::exception& e) {
+    return absl::DataLossError(
+        absl::StrCat("a ", internal::type_name<T>(), " does not decode: ", e.what()));
+  }
+  if (buf.remaining() != 0) {
+    return absl::DataLossError(absl::StrCat("a ", internal::type_name<T>(), " has ",
+                                            buf.remaining(), " bytes of trailing garbage"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace eddy
 
 #endif  // EDDY_DATAFLOW_SERDE_CODEC_H_

@@ -85,6 +85,15 @@ class IrNode {
   // True when this node can receive input from outside the flow at any time (host channels,
   // client ports, timers): a flow without such nodes finishes once it is idle.
   virtual bool open_input() const { return false; }
+  // True for the receiving half of a network operator: its input is the sending half, whose
+  // data reaches it through the transport, never within a tick (even when a cluster sends to
+  // itself and both halves share a location).
+  virtual bool receives_from_network() const { return false; }
+  // True when `input` (one of this node's inputs) is data of this same tick.
+  bool reads_in_tick(const IrNode& input) const {
+    return !receives_from_network() && shape() != NodeShape::kDefer &&
+           input.location() == location();
+  }
 
   // kSource, kGeneral, kDefer: the node's run-time part.
   virtual std::unique_ptr<RuntimeNode> make_runtime(InstanceBuilder& builder) const;

@@ -75,9 +75,10 @@ void Instance::compile() {
   std::vector<std::vector<NodeId>> consumers(n);
   for (NodeId id = 0; id < n; ++id) {
     if (!local(id) || is_alias(id)) continue;
-    ports_[id] = graph_.node(id).make_port();
-    for (NodeId input : graph_.node(id).inputs()) {
-      if (local(input)) consumers[real[input]].push_back(id);
+    const IrNode& node = graph_.node(id);
+    ports_[id] = node.make_port();
+    for (NodeId input : node.inputs()) {
+      if (local(input) && !node.receives_from_network()) consumers[real[input]].push_back(id);
     }
   }
 
@@ -119,10 +120,8 @@ void Instance::compile() {
       unit.writes = {chain.back()};
     } else {
       unit.node = node.make_runtime(builder);
-      if (node.shape() != NodeShape::kDefer) {
-        for (NodeId input : node.inputs()) {
-          if (local(input)) unit.reads.push_back(real[input]);
-        }
+      for (NodeId input : node.inputs()) {
+        if (node.reads_in_tick(graph_.node(input))) unit.reads.push_back(real[input]);
       }
       unit.writes = {id};
     }
@@ -206,6 +205,7 @@ void Instance::drain_network() {
     draining_.swap(inbox_);
   }
   for (Envelope& envelope : draining_) {
+    core_.count_received(envelope.channel, envelope.payload->size());
     NetworkInput* input = core_.network_input(envelope.channel);
     if (input == nullptr) {
       EDDY_LOG(kWarning, "dropped a message on channel ", envelope.channel,
@@ -216,13 +216,14 @@ void Instance::drain_network() {
       EDDY_LOG(kWarning, "dropped a message on channel ", envelope.channel, " from location ",
                envelope.from.location, " member ", envelope.from.member.raw, ": ",
                status.message());
+      if (transport_ != nullptr) transport_->reject(envelope.from, status);
     }
   }
   draining_.clear();
 }
 
 void Instance::run_tick() {
-  core_.set_tick(ticks_run_);
+  core_.set_tick(ticks_run_.load(std::memory_order_relaxed));
   core_.take_input_mark();  // input arriving from now on asks for another tick
   drain_network();
   for (auto& node : schedule_) node->run();
@@ -233,7 +234,12 @@ void Instance::run_tick() {
     }
     core_.outbox().clear();
   }
-  ++ticks_run_;
+  ticks_run_.fetch_add(1, std::memory_order_relaxed);
+}
+
+size_t Instance::inbox_depth() {
+  std::lock_guard<std::mutex> lock(inbox_mutex_);
+  return inbox_.size();
 }
 
 }  // namespace eddy::internal

@@ -11,6 +11,7 @@
 #ifndef EDDY_DATAFLOW_CORE_INTERNAL_INSTANCE_H_
 #define EDDY_DATAFLOW_CORE_INTERNAL_INSTANCE_H_
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -45,7 +46,10 @@ class Instance final : public Receiver {
   // The earliest instant a timer wants a tick, if any timer is armed.
   std::optional<Instant> next_deadline() const;
   void run_tick();
-  uint64_t ticks_run() const { return ticks_run_; }
+  // Ticks run so far. Readable from any thread.
+  uint64_t ticks_run() const { return ticks_run_.load(std::memory_order_relaxed); }
+  // Messages received but not yet taken by a tick. Thread safe.
+  size_t inbox_depth();
 
   // Receiver: thread safe.
   void deliver(Envelope envelope) override;
@@ -59,7 +63,7 @@ class Instance final : public Receiver {
   Transport* transport_;
   std::vector<std::unique_ptr<PortBase>> ports_;        // by NodeId; null elsewhere
   std::vector<std::unique_ptr<RuntimeNode>> schedule_;  // topological order
-  uint64_t ticks_run_ = 0;
+  std::atomic<uint64_t> ticks_run_{0};
   bool started_ = false;
 
   std::mutex inbox_mutex_;

@@ -20,7 +20,25 @@ InstanceCore::InstanceCore(const FlowGraph& graph, InstanceId self, std::vector<
 
 void InstanceCore::send(InstanceId to, ChannelId channel,
                         std::shared_ptr<const std::string> payload) {
+  {
+    std::lock_guard<std::mutex> lock(channels_mutex_);
+    ChannelCounters& c = channels_[channel];
+    c.messages_out += 1;
+    c.bytes_out += payload->size();
+  }
   outbox_.push_back(Envelope{self_, to, channel, std::move(payload)});
+}
+
+void InstanceCore::count_received(ChannelId channel, size_t bytes) {
+  std::lock_guard<std::mutex> lock(channels_mutex_);
+  ChannelCounters& c = channels_[channel];
+  c.messages_in += 1;
+  c.bytes_in += bytes;
+}
+
+std::map<ChannelId, InstanceCore::ChannelCounters> InstanceCore::channel_counters() const {
+  std::lock_guard<std::mutex> lock(channels_mutex_);
+  return channels_;
 }
 
 void InstanceCore::notify_input() {

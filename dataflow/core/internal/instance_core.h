@@ -10,6 +10,8 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,6 +22,7 @@
 #include "dataflow/core/context.h"
 #include "dataflow/core/internal/graph.h"
 #include "dataflow/core/rng.h"
+#include "dataflow/net/byte_stream.h"
 #include "dataflow/net/transport.h"
 
 namespace eddy::internal {
@@ -34,9 +37,13 @@ class NetworkInput {
 };
 
 // The run-time state of an External port, found by the port's node id (see ops/external.h).
-class ExternalPortBase {
+// The network layer serves it as a SessionAcceptor: one session per client connection.
+class ExternalPortBase : public SessionAcceptor {
  public:
-  virtual ~ExternalPortBase() = default;
+  // The port's name (topology files give it an address).
+  virtual const std::string& name() const = 0;
+  // False when the port's types have no wire codec, so it cannot be served over a network.
+  virtual bool servable() const = 0;
 };
 
 class InstanceCore {
@@ -74,6 +81,24 @@ class InstanceCore {
   NetworkInput* network_input(ChannelId channel) const;
   void register_external_port(NodeId node, ExternalPortBase* port);
   ExternalPortBase* external_port(NodeId node) const;
+  // Every port this instance serves, by node id.
+  const absl::flat_hash_map<NodeId, ExternalPortBase*>& external_ports() const {
+    return external_ports_;
+  }
+
+  // The largest serialized batch one message may carry; senders split bigger batches.
+  size_t max_payload_bytes() const { return max_payload_bytes_; }
+  void set_max_payload_bytes(size_t bytes) { max_payload_bytes_ = bytes; }
+
+  // Per-channel traffic of this instance, in both directions. Thread safe.
+  struct ChannelCounters {
+    uint64_t messages_out = 0;
+    uint64_t bytes_out = 0;
+    uint64_t messages_in = 0;
+    uint64_t bytes_in = 0;
+  };
+  void count_received(ChannelId channel, size_t bytes);
+  std::map<ChannelId, ChannelCounters> channel_counters() const;
 
   // Per-operator counters: elements each node produced. Readable from any thread.
   void count(NodeId node, uint64_t items) {
@@ -94,6 +119,9 @@ class InstanceCore {
   absl::flat_hash_map<ChannelId, NetworkInput*> network_inputs_;
   absl::flat_hash_map<NodeId, ExternalPortBase*> external_ports_;
   std::unique_ptr<std::atomic<uint64_t>[]> items_;
+  size_t max_payload_bytes_ = SIZE_MAX;
+  mutable std::mutex channels_mutex_;
+  std::map<ChannelId, ChannelCounters> channels_;  // guarded by channels_mutex_
 };
 
 }  // namespace eddy::internal

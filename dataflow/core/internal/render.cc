@@ -33,7 +33,7 @@ std::vector<Edge> collect_edges(const FlowGraph& graph) {
     for (NodeId input : node.inputs()) {
       const IrNode& from = graph.node(input);
       Edge edge{absl::StrCat("n", input), absl::StrCat("n", id), false, ""};
-      if (from.location() != node.location()) {
+      if (node.receives_from_network()) {
         edge.dashed = true;
         edge.label = short_type_name(from.type_name());
       }
