@@ -93,6 +93,9 @@ std::string render_metrics(const MetricsSources& sources) {
              [](const PeerStats& p) { return p.dropped_frames; });
     per_peer("eddy_peer_queued_bytes", "gauge", "Bytes waiting to be written to the peer.",
              [](const PeerStats& p) { return p.queued_bytes; });
+    per_peer("eddy_peer_refusals_total", "counter",
+             "Handshakes with the peer refused by either side (another flow, a wrong secret).",
+             [](const PeerStats& p) { return p.refusals; });
   }
   if (sources.client_connections) {
     Family clients(&out, "eddy_client_connections", "gauge", "Open client connections per port.");

@@ -67,6 +67,13 @@ class TcpRunner::Impl {
 TcpRunner::TcpRunner(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 TcpRunner::~TcpRunner() { stop(); }
 void TcpRunner::stop() { impl_->stop(); }
+Endpoint TcpRunner::peer_endpoint() const { return impl_->transport->local_endpoint(); }
+std::optional<Endpoint> TcpRunner::port_endpoint(const std::string& name) const {
+  for (size_t i = 0; i < impl_->ports.size(); ++i) {
+    if (impl_->port_names[i] == name) return impl_->ports[i]->local_endpoint();
+  }
+  return std::nullopt;
+}
 std::optional<Endpoint> TcpRunner::admin_endpoint() const {
   if (impl_->admin == nullptr) return std::nullopt;
   return impl_->admin->local_endpoint();

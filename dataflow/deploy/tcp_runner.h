@@ -38,6 +38,9 @@ class TcpRunner {
   // Stops the instance and closes every connection and listener. Idempotent.
   void stop();
   std::optional<Endpoint> admin_endpoint() const;
+  // Where this instance's peers and its client port `name` listen (real ports when 0 was asked).
+  Endpoint peer_endpoint() const;
+  std::optional<Endpoint> port_endpoint(const std::string& name) const;
 
   class Impl;
 

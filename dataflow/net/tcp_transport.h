@@ -67,6 +67,8 @@ struct PeerStats {
   uint64_t bytes_in = 0;
   uint64_t dropped_frames = 0;
   uint64_t queued_bytes = 0;
+  // Handshakes with this peer that either side refused (other flow, wrong secret, ...).
+  uint64_t refusals = 0;
 };
 
 class TcpTransport final : public Transport {

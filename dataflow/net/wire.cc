@@ -163,23 +163,49 @@ void append_client_hello(const ClientHello& hello, std::string* out) {
   finish_frame(out, at);
 }
 
+// Writes a whole data frame at `at`, which has room for 4 + kDataHeaderBytes + |payload|.
+static void write_data(const DataHeader& header, absl::string_view payload, char* at) {
+  const uint32_t length = static_cast<uint32_t>(kDataHeaderBytes + payload.size());
+  const uint32_t fields[3] = {header.channel, header.from.location, header.from.member.raw};
+  std::memcpy(at, &length, 4);
+  at[4] = static_cast<char>(Kind::kData);
+  std::memcpy(at + 5, fields, sizeof fields);
+  std::memcpy(at + 4 + kDataHeaderBytes, payload.data(), payload.size());
+}
+
 void append_data(const DataHeader& header, absl::string_view payload, std::string* out) {
-  const size_t at = start_frame(out, Kind::kData);
-  put<uint32_t>(out, header.channel);
-  put_instance(out, header.from);
-  out->append(payload.data(), payload.size());
-  finish_frame(out, at);
+  const size_t at = out->size();
+  out->resize(at + 4 + kDataHeaderBytes + payload.size());
+  write_data(header, payload, out->data() + at);
+}
+
+void append_data(const DataHeader& header, absl::string_view payload, ByteBuffer* out) {
+  const size_t n = 4 + kDataHeaderBytes + payload.size();
+  write_data(header, payload, out->prepare(n));
+  out->commit(n);
 }
 
 char* FrameReader::prepare(size_t n) {
-  if (start_ > 0 && (start_ == size_ || start_ > buffer_.size() / 2)) {
-    // Slide the unread bytes to the front so the buffer does not grow without bound.
-    std::memmove(buffer_.data(), buffer_.data() + start_, size_ - start_);
-    size_ -= start_;
+  constexpr size_t kMinimumBuffer = 256 << 10;
+  const size_t unread = size_ - start_;
+  const bool fits = capacity_ - size_ >= n;
+  if (shared_ || (!fits && unread + n > capacity_)) {
+    // A fresh buffer: payloads still point into the old one, or it is too small.
+    const size_t capacity = std::max({kMinimumBuffer, unread + n, capacity_});
+    std::shared_ptr<char[]> fresh(new char[capacity]);
+    if (unread > 0) std::memcpy(fresh.get(), buffer_.get() + start_, unread);
+    buffer_ = std::move(fresh);
+    capacity_ = capacity;
     start_ = 0;
+    size_ = unread;
+    shared_ = false;
+  } else if (!fits || start_ == size_) {
+    // Slide the unread bytes to the front.
+    std::memmove(buffer_.get(), buffer_.get() + start_, unread);
+    start_ = 0;
+    size_ = unread;
   }
-  if (buffer_.size() < size_ + n) buffer_.resize(std::max(size_ + n, buffer_.size() * 2));
-  return buffer_.data() + size_;
+  return buffer_.get() + size_;
 }
 
 void FrameReader::append(const char* data, size_t n) {
@@ -187,17 +213,22 @@ void FrameReader::append(const char* data, size_t n) {
   commit(n);
 }
 
+Payload FrameReader::share(absl::string_view bytes) {
+  if (!Payload::fits_inline(bytes.size())) shared_ = true;
+  return Payload(buffer_, bytes.data(), bytes.size());
+}
+
 absl::StatusOr<std::optional<absl::string_view>> FrameReader::next() {
   if (size_ - start_ < sizeof(uint32_t)) return std::nullopt;
   uint32_t length = 0;
-  std::memcpy(&length, buffer_.data() + start_, sizeof length);
+  std::memcpy(&length, buffer_.get() + start_, sizeof length);
   if (length == 0) return absl::InvalidArgumentError("empty frame (length 0)");
   if (length > max_frame_bytes_) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "frame of ", length, " bytes exceeds the limit of ", max_frame_bytes_, " bytes"));
   }
   if (size_ - start_ < sizeof(uint32_t) + length) return std::nullopt;
-  absl::string_view body(buffer_.data() + start_ + sizeof(uint32_t), length);
+  absl::string_view body(buffer_.get() + start_ + sizeof(uint32_t), length);
   start_ += sizeof(uint32_t) + length;
   return body;
 }

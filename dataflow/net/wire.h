@@ -35,12 +35,15 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "dataflow/core/ids.h"
+#include "dataflow/net/byte_buffer.h"
+#include "dataflow/net/transport.h"
 
 namespace eddy::wire {
 
@@ -92,8 +95,13 @@ void append_refuse(absl::string_view reason, std::string* out);
 void append_client_hello(const ClientHello& hello, std::string* out);
 // A data frame around `payload`.
 void append_data(const DataHeader& header, absl::string_view payload, std::string* out);
+void append_data(const DataHeader& header, absl::string_view payload, ByteBuffer* out);
 
 // Splits frames off the front of a byte stream.
+//
+// Frame bodies are views into the reader's buffer, valid until the next prepare()/append();
+// share() turns part of one into a Payload that keeps its bytes alive, after which the reader
+// reads into a fresh buffer instead of overwriting (no copy per message).
 class FrameReader {
  public:
   explicit FrameReader(size_t max_frame_bytes = kDefaultMaxFrameBytes)
@@ -103,19 +111,26 @@ class FrameReader {
   char* prepare(size_t n);
   void commit(size_t n) { size_ += n; }
   void append(const char* data, size_t n);
+  // The free room prepare() last guaranteed, and more if the buffer has it.
+  size_t room() const { return capacity_ - size_; }
 
-  // The next whole frame's body (valid until the next call), std::nullopt when more bytes are
-  // needed, or an error for a length of 0 or above the limit (the stream cannot be resynced:
-  // close the connection).
+  // The next whole frame's body, std::nullopt when more bytes are needed, or an error for a
+  // length of 0 or above the limit (the stream cannot be resynced: close the connection).
   absl::StatusOr<std::optional<absl::string_view>> next();
+
+  // A Payload of `bytes`, which must lie inside a frame body next() returned since the last
+  // prepare()/append().
+  Payload share(absl::string_view bytes);
 
   size_t buffered() const { return size_ - start_; }
 
  private:
   size_t max_frame_bytes_;
-  std::string buffer_;
+  std::shared_ptr<char[]> buffer_;
+  size_t capacity_ = 0;
   size_t start_ = 0;
   size_t size_ = 0;
+  bool shared_ = false;  // some Payload points into buffer_
 };
 
 // Decoders take a frame body, kind byte included, and check its kind and length.

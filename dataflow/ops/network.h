@@ -114,15 +114,15 @@ class NetworkSendNode final : public SinkNode<Elem, std::monostate> {
     void send_split(const std::vector<T>& batch, size_t begin, size_t end,
                     const std::vector<InstanceId>& to) {
       if (begin == end || to.empty()) return;
-      auto payload = std::make_shared<std::string>();
+      std::string bytes;
       if (begin == 0 && end == batch.size()) {
-        encode_batch(batch, payload.get());
+        encode_batch(batch, &bytes);
       } else {
-        encode_batch(std::vector<T>(batch.begin() + begin, batch.begin() + end), payload.get());
+        encode_batch(std::vector<T>(batch.begin() + begin, batch.begin() + end), &bytes);
       }
-      if (payload->size() > core_.max_payload_bytes()) {
+      if (bytes.size() > core_.max_payload_bytes()) {
         if (end - begin == 1) {
-          EDDY_LOG(kError, "dropped one ", type_name<T>(), " of ", payload->size(),
+          EDDY_LOG(kError, "dropped one ", type_name<T>(), " of ", bytes.size(),
                    " bytes on channel ", node_.id(), ": it alone exceeds the message limit of ",
                    core_.max_payload_bytes(), " bytes");
           return;
@@ -133,6 +133,7 @@ class NetworkSendNode final : public SinkNode<Elem, std::monostate> {
         return;
       }
       core_.count(node_.id(), end - begin);
+      const Payload payload(std::move(bytes));
       for (const InstanceId& instance : to) core_.send(instance, node_.id(), payload);
     }
 
@@ -180,11 +181,11 @@ class NetworkRecvNode final
     absl::Status accept(const Envelope& envelope) override {
       if constexpr (kKeyed) {
         decoded_.clear();
-        if (absl::Status s = decode_batch<T>(*envelope.payload, &decoded_); !s.ok()) return s;
+        if (absl::Status s = decode_batch<T>(envelope.payload.view(), &decoded_); !s.ok()) return s;
         for (T& x : decoded_) pending_.emplace_back(envelope.from.member, std::move(x));
         return absl::OkStatus();
       } else {
-        return decode_batch<T>(*envelope.payload, &pending_);
+        return decode_batch<T>(envelope.payload.view(), &pending_);
       }
     }
 

@@ -199,13 +199,27 @@ void Instance::deliver(Envelope envelope) {
   core_.notify_input();
 }
 
+void Instance::deliver_batch(std::vector<Envelope>& envelopes) {
+  if (envelopes.empty()) return;
+  {
+    std::lock_guard<std::mutex> lock(inbox_mutex_);
+    if (inbox_.empty()) {
+      inbox_.swap(envelopes);
+    } else {
+      for (Envelope& e : envelopes) inbox_.push_back(std::move(e));
+    }
+  }
+  envelopes.clear();
+  core_.notify_input();
+}
+
 void Instance::drain_network() {
   {
     std::lock_guard<std::mutex> lock(inbox_mutex_);
     draining_.swap(inbox_);
   }
   for (Envelope& envelope : draining_) {
-    core_.count_received(envelope.channel, envelope.payload->size());
+    core_.count_received(envelope.channel, envelope.payload.size());
     NetworkInput* input = core_.network_input(envelope.channel);
     if (input == nullptr) {
       EDDY_LOG(kWarning, "dropped a message on channel ", envelope.channel,

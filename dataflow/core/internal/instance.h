@@ -53,6 +53,7 @@ class Instance final : public Receiver {
 
   // Receiver: thread safe.
   void deliver(Envelope envelope) override;
+  void deliver_batch(std::vector<Envelope>& envelopes) override;
 
  private:
   void compile();

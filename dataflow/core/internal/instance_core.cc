@@ -18,13 +18,12 @@ InstanceCore::InstanceCore(const FlowGraph& graph, InstanceId self, std::vector<
       context_(self, &sizes_, &clock_, &rng_),
       items_(new std::atomic<uint64_t>[graph.size()]()) {}
 
-void InstanceCore::send(InstanceId to, ChannelId channel,
-                        std::shared_ptr<const std::string> payload) {
+void InstanceCore::send(InstanceId to, ChannelId channel, Payload payload) {
   {
     std::lock_guard<std::mutex> lock(channels_mutex_);
     ChannelCounters& c = channels_[channel];
     c.messages_out += 1;
-    c.bytes_out += payload->size();
+    c.bytes_out += payload.size();
   }
   outbox_.push_back(Envelope{self_, to, channel, std::move(payload)});
 }

@@ -65,7 +65,7 @@ class InstanceCore {
 
   // Queues `payload` for `to` on `channel`; the instance hands the outbox to its transport at
   // the end of the tick.
-  void send(InstanceId to, ChannelId channel, std::shared_ptr<const std::string> payload);
+  void send(InstanceId to, ChannelId channel, Payload payload);
   std::vector<Envelope>& outbox() { return outbox_; }
 
   // Thread safe. Marks that input arrived from another thread and wakes the instance's loop.
