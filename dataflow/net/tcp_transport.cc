@@ -286,14 +286,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     reader_.commit(n);
+    absl::string_view frame;
+    std::string error;
     while (phase_ != Phase::kClosed && !close_after_writes_) {
-      absl::StatusOr<std::optional<absl::string_view>> frame = reader_.next();
-      if (!frame.ok()) {
-        close(absl::StrCat("dropped: ", frame.status().message()), LogLevel::kWarning);
+      if (!reader_.next_frame(&frame, &error)) {
+        if (error.empty()) break;
+        close(absl::StrCat("dropped: ", error), LogLevel::kWarning);
         return;
       }
-      if (!frame->has_value()) break;
-      if (absl::Status status = handle(**frame); !status.ok()) {
+      if (absl::Status status = handle(frame); !status.ok()) {
         close(absl::StrCat("dropped: ", status.message()), LogLevel::kWarning);
         return;
       }

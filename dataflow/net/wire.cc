@@ -218,6 +218,20 @@ Payload FrameReader::share(absl::string_view bytes) {
   return Payload(buffer_, bytes.data(), bytes.size());
 }
 
+bool FrameReader::next_frame(absl::string_view* body, std::string* error) {
+  if (size_ - start_ < sizeof(uint32_t)) return false;
+  uint32_t length = 0;
+  std::memcpy(&length, buffer_.get() + start_, sizeof length);
+  if (length == 0 || length > max_frame_bytes_) [[unlikely]] {
+    *error = std::string(next().status().message());
+    return false;
+  }
+  if (size_ - start_ < sizeof(uint32_t) + length) return false;
+  *body = absl::string_view(buffer_.get() + start_ + sizeof(uint32_t), length);
+  start_ += sizeof(uint32_t) + length;
+  return true;
+}
+
 absl::StatusOr<std::optional<absl::string_view>> FrameReader::next() {
   if (size_ - start_ < sizeof(uint32_t)) return std::nullopt;
   uint32_t length = 0;

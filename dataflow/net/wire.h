@@ -117,6 +117,9 @@ class FrameReader {
   // The next whole frame's body, std::nullopt when more bytes are needed, or an error for a
   // length of 0 or above the limit (the stream cannot be resynced: close the connection).
   absl::StatusOr<std::optional<absl::string_view>> next();
+  // The same without building a Status per frame (the hot loop): true and `body` set for a
+  // frame; false with `error` empty when more bytes are needed, or set to why the stream is bad.
+  bool next_frame(absl::string_view* body, std::string* error);
 
   // A Payload of `bytes`, which must lie inside a frame body next() returned since the last
   // prepare()/append().
