@@ -52,6 +52,10 @@ std::vector<NodeId> find_same_tick_cycle(const FlowGraph& graph) {
   for (NodeId id = 0; id < n; ++id) {
     for (NodeId input : graph.node(id).inputs()) {
       if (orders_tick(graph, input, id)) readers[input].push_back(id);
+      // Reading a previous-tick view orders the reader before the viewed table's update.
+      if (graph.node(input).views_previous_tick() && orders_tick(graph, input, id)) {
+        readers[id].push_back(graph.node(input).inputs().at(0));
+      }
     }
   }
   enum class Mark { kNew, kActive, kDone };

@@ -10,6 +10,7 @@
 
 #include "dataflow/keyed_stream.h"
 #include "dataflow/ops/keyed.h"
+#include "dataflow/ops/tick_ops.h"
 #include "dataflow/singleton.h"
 
 namespace eddy {
@@ -32,6 +33,17 @@ class KeyedSingleton : public internal::Handle<L> {
         tick, internal::add_node<internal::AliasNode<Repr>>(
                   tick, this->spec_at_other(tick, "snapshot"),
                   internal::type_name<std::pair<K, V>>()));
+  }
+
+  // The table as it stood at the end of the previous tick (empty in the first), without a copy:
+  // within each tick, whatever reads this view runs before the table takes this tick's updates
+  // (so a reader may compute this tick's updates from it: read, then write). A reader that also
+  // needs this tick's table is a same-tick cycle, which validate() reports.
+  KeyedSingleton<K, V, L, B> defer_tick() const {
+    static_assert(kIsBounded<B>, "defer_tick() applies to a table in a tick: snapshot(tick) first");
+    return KeyedSingleton<K, V, L, B>(
+        this->location_, this->template add<internal::PreviousTickViewNode<Repr>>(
+                             this->spec("defer_tick"), internal::type_name<std::pair<K, V>>()));
   }
 
   // For each probe key k, (k, value) on a hit and (k, nullopt) on a miss, in probe order.

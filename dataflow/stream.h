@@ -45,6 +45,17 @@ template <class T>
 inline constexpr bool kIsOptional = false;
 template <class T>
 inline constexpr bool kIsOptional<std::optional<T>> = true;
+
+// What scan emits per call: the value type of the std::optional or range f returns.
+template <class R>
+struct ScanOutput {
+  static_assert(std::ranges::range<R>, "scan(init, f): f must return a std::optional or a range");
+  using type = std::decay_t<std::ranges::range_value_t<R>>;
+};
+template <class U>
+struct ScanOutput<std::optional<U>> {
+  using type = U;
+};
 }  // namespace internal
 
 template <class T, class L, class B, class O>
@@ -269,6 +280,14 @@ class Stream : public internal::Handle<L> {
 
   Singleton<size_t, L, B> count() const { return count_impl(!kIsBounded<B>); }
 
+  // Runs f(state, x) over the elements in order, starting from `init`, and emits what f returns
+  // for each: a std::optional (nothing or one element) or a range (any number). The state
+  // restarts every tick inside a Tick, and lives on at top level (or after across_ticks()).
+  template <class S, class F>
+  auto scan(S init, F f) const {
+    return scan_impl(std::move(init), std::move(f), !kIsBounded<B>);
+  }
+
   Optional<T, L, B> min() const {
     return reduce_impl("min", commutative([](T& acc, T&& x) {
                          if (x < acc) acc = std::move(x);
@@ -291,6 +310,13 @@ class Stream : public internal::Handle<L> {
   Optional<T, L, B> last() const {
     static_assert(kIsTotalOrder<O>, "last() of a NoOrder stream would differ from run to run");
     return reduce_impl("last", [](T& acc, T&& x) { acc = std::move(x); }, !kIsBounded<B>);
+  }
+
+  // The same elements, declared TotalOrder. REQUIRES: nothing downstream depends on the order
+  // (e.g. a scan whose result is the same for any order, like re-sequencing by a number the
+  // elements carry). The caller vouches for it; the engine cannot check.
+  Stream<T, L, B, TotalOrder> assume_ordered() const {
+    return Stream<T, L, B, TotalOrder>(this->location_, this->node_);
   }
 
   // ---- Keyed (this is a stream of (key, value) pairs) -------------------------------------
@@ -340,6 +366,15 @@ class Stream : public internal::Handle<L> {
     return Stream<T, L, B, O>(this->location_,
                               this->template add<internal::DeferTickNode<Repr, true>>(
                                   this->spec("defer_tick"), internal::type_name<T>()));
+  }
+
+  // As defer_tick(), but the deferred elements do not make the next tick happen by themselves:
+  // they wait for whichever tick something else causes (work parked until new input).
+  Stream<T, L, B, O> defer_tick_lazy() const {
+    static_assert(kIsBounded<B>, "defer_tick_lazy() applies to a stream in a tick");
+    return Stream<T, L, B, O>(this->location_,
+                              this->template add<internal::DeferTickNode<Repr, false>>(
+                                  this->spec("defer_tick_lazy"), internal::type_name<T>()));
   }
 
   // Every element of every tick so far, in each tick.
@@ -508,6 +543,20 @@ class Stream : public internal::Handle<L> {
                      persistent);
   }
 
+  template <class S, class F>
+  auto scan_impl(S init, F f, bool persistent) const {
+    static_assert(kIsTotalOrder<O>,
+                  "scan(init, f) runs f over the elements in order, so over a NoOrder stream its "
+                  "outputs would depend on arrival order: sort() first, or assume_ordered() if "
+                  "f's results do not depend on the order");
+    static_assert(std::is_invocable_v<F&, S&, T&&>, "scan(init, f): f must accept (S&, element)");
+    using R = std::decay_t<std::invoke_result_t<F&, S&, T&&>>;
+    using U = typename internal::ScanOutput<R>::type;
+    return Stream<U, L, B, O>(this->location_, this->template add<internal::ScanNode<T, S, U, F>>(
+                                                   this->spec("scan"), std::move(init),
+                                                   std::move(f), persistent));
+  }
+
   Stream<T, L, B, O> unique_impl(bool persistent) const {
     return Stream<T, L, B, O>(this->location_, this->template add<internal::UniqueNode<T>>(
                                                    this->spec("unique"), persistent));
@@ -585,6 +634,10 @@ class AcrossTicks {
   }
   Singleton<size_t, L, B> count() const { return stream_.count_impl(true); }
   Stream<T, L, B, O> unique() const { return stream_.unique_impl(true); }
+  template <class S, class F>
+  auto scan(S init, F f) const {
+    return stream_.scan_impl(std::move(init), std::move(f), true);
+  }
   template <class A, class F>
   auto fold_keyed(A init, F f) const {
     return stream_.fold_keyed_impl(std::move(init), std::move(f), true);

@@ -156,6 +156,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
       writing_.clear();
       for (std::string& frame : control_) writing_ += frame;
       control_.clear();
+    } else if (close_after_writes_) {
+      // A refusal has been written: hang up now, not at the handshake deadline.
+      close(close_reason_, LogLevel::kDebug);
+      return;
     } else if (phase_ == Phase::kOpen) {
       std::lock_guard<std::mutex> lock(peer_->mutex);
       data_out_.clear();
@@ -173,10 +177,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     } else {
       return;
     }
-    if (writing_.empty()) {
-      if (close_after_writes_) close(close_reason_, LogLevel::kDebug);
-      return;
-    }
+    if (writing_.empty()) return;
     write_in_flight_ = true;
     asio::async_write(socket_, asio::buffer(writing_),
                       [self = shared_from_this()](error_code ec, size_t bytes) {

@@ -215,6 +215,50 @@ class UniqueNode final : public SinkNode<T, std::vector<T>> {
   bool persistent_;
 };
 
+// scan(init, f): runs f(state, x) over the elements in order, emitting what it returns (a
+// std::optional: zero or one element; a range: any number).
+template <class In, class S, class Out, class F>
+class ScanNode final : public SinkNode<In, std::vector<Out>> {
+ public:
+  ScanNode(NodeSpec spec, S init, F f, bool persistent)
+      : SinkNode<In, std::vector<Out>>(std::move(spec), type_name<Out>()),
+        init_(std::move(init)),
+        f_(std::move(f)),
+        persistent_(persistent) {}
+
+ protected:
+  std::unique_ptr<ChunkSink<In>> make_typed_sink(InstanceBuilder& builder) const override {
+    struct State {
+      std::optional<S> value;
+    };
+    auto state = std::make_shared<State>();
+    std::vector<Out>* out = &builder.port<std::vector<Out>>(this->id());
+    InstanceCore* core = &builder.core();
+    return make_lambda_sink<In>(
+        [this, state, out] {
+          out->clear();
+          if (!persistent_ || !state->value.has_value()) state->value.emplace(init_);
+        },
+        [state, out, f = f_](std::span<In> items) mutable {
+          S& s = *state->value;
+          for (In& x : items) {
+            auto result = f(s, std::move(x));
+            if constexpr (requires { result.has_value(); }) {
+              if (result.has_value()) out->push_back(std::move(*result));
+            } else {
+              for (auto&& y : result) out->push_back(std::move(y));
+            }
+          }
+        },
+        [this, core, out] { core->count(this->id(), out->size()); });
+  }
+
+ private:
+  S init_;
+  F f_;
+  bool persistent_;
+};
+
 // sort(): the tick's elements in ascending order (stable).
 template <class T>
 class SortNode final : public SinkNode<T, std::vector<T>> {

@@ -134,6 +134,31 @@ TEST(AggregateTest, UniquePerTickInsideATickAndForeverAtTopLevel) {
   EXPECT_THAT(forever.values(), ElementsAre(3, 1, 2, 4));
 }
 
+TEST(AggregateTest, ScanEmitsWhatEachStepReturnsWithStatePerTickOrAcrossTicks) {
+  Fed f;
+  // Running sums, emitted only when they cross a multiple of 10.
+  auto crossings = [](int& sum, int x) -> std::optional<int> {
+    const int before = sum;
+    sum += x;
+    if (sum / 10 > before / 10) return sum;
+    return std::nullopt;
+  };
+  auto per_tick = f.batch.scan(0, crossings).all_ticks().collect();
+  auto across = f.batch.across_ticks().scan(0, crossings).all_ticks().collect();
+  auto top = f.channel.second.scan(0, [](int& n, int x) {
+    ++n;
+    return std::vector<int>(static_cast<size_t>(n), x);  // a range: n copies
+  }).collect();
+  testing::Harness h(f.flow);
+  f.channel.first.send_batch({4, 4, 4});
+  h.run();
+  f.channel.first.send_batch({4, 4});
+  h.run();
+  EXPECT_THAT(per_tick.values(), ElementsAre(12));
+  EXPECT_THAT(across.values(), ElementsAre(12, 20));
+  EXPECT_THAT(top.values().size(), 1u + 2 + 3 + 4 + 5);
+}
+
 TEST(AggregateTest, SortOrdersEachTickSeparately) {
   Fed f;
   auto sorted = f.batch.sort().all_ticks().collect();

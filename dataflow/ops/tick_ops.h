@@ -75,6 +75,17 @@ class DeferTickNode final : public TypedNode<Repr> {
   };
 };
 
+// A previous-tick view: shares its input's port (a table some aggregation updates in place);
+// the scheduler runs every reader of the view before that aggregation runs in each tick, so
+// they see the table as the previous tick left it, at no copying cost.
+template <class Repr>
+class PreviousTickViewNode final : public TypedNode<Repr> {
+ public:
+  using TypedNode<Repr>::TypedNode;
+  NodeShape shape() const override { return NodeShape::kAlias; }
+  bool views_previous_tick() const override { return true; }
+};
+
 }  // namespace eddy::internal
 
 #endif  // EDDY_DATAFLOW_OPS_TICK_OPS_H_

@@ -89,9 +89,12 @@ class IrNode {
   // data reaches it through the transport, never within a tick (even when a cluster sends to
   // itself and both halves share a location).
   virtual bool receives_from_network() const { return false; }
+  // True for a view of its input as it stood at the end of the previous tick (without a copy):
+  // its readers run before its input is updated in each tick.
+  virtual bool views_previous_tick() const { return false; }
   // True when `input` (one of this node's inputs) is data of this same tick.
   bool reads_in_tick(const IrNode& input) const {
-    return !receives_from_network() && shape() != NodeShape::kDefer &&
+    return !receives_from_network() && shape() != NodeShape::kDefer && !views_previous_tick() &&
            input.location() == location();
   }
 

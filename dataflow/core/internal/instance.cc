@@ -15,6 +15,7 @@ struct Unit {
   std::unique_ptr<RuntimeNode> node;
   std::vector<NodeId> reads;
   std::vector<NodeId> writes;
+  std::vector<NodeId> before_writers_of;  // ports read through a previous-tick view
   NodeId first_node = 0;  // tie-break for a deterministic order
 };
 
@@ -69,6 +70,14 @@ void Instance::compile() {
     real[id] = r;
   }
   auto is_alias = [&](NodeId id) { return real[id] != id; };
+  // True when reading `id` means reading a table as the previous tick left it.
+  auto through_previous_view = [&](NodeId id) {
+    for (NodeId at = id; graph_.node(at).shape() == NodeShape::kAlias;
+         at = graph_.node(at).inputs().at(0)) {
+      if (graph_.node(at).views_previous_tick()) return true;
+    }
+    return false;
+  };
 
   // Ports, and who reads each one at this location.
   ports_.resize(n);
@@ -121,7 +130,12 @@ void Instance::compile() {
     } else {
       unit.node = node.make_runtime(builder);
       for (NodeId input : node.inputs()) {
-        if (node.reads_in_tick(graph_.node(input))) unit.reads.push_back(real[input]);
+        if (!node.reads_in_tick(graph_.node(input))) continue;
+        if (through_previous_view(input)) {
+          unit.before_writers_of.push_back(real[input]);
+        } else {
+          unit.reads.push_back(real[input]);
+        }
       }
       unit.writes = {id};
     }
@@ -140,6 +154,12 @@ void Instance::compile() {
       EDDY_CHECK(writer[r] >= 0, "node ", r, " is read but nothing at this location writes it");
       dependents[writer[r]].push_back(u);
       ++missing[u];
+    }
+    // A reader of a previous-tick view runs before the table's writer updates it.
+    for (NodeId r : units[u].before_writers_of) {
+      EDDY_CHECK(writer[r] >= 0, "node ", r, " is read but nothing at this location writes it");
+      dependents[u].push_back(writer[r]);
+      ++missing[writer[r]];
     }
   }
   auto later = [&](size_t a, size_t b) { return units[a].first_node > units[b].first_node; };
