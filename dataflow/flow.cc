@@ -52,9 +52,14 @@ std::vector<NodeId> find_same_tick_cycle(const FlowGraph& graph) {
   for (NodeId id = 0; id < n; ++id) {
     for (NodeId input : graph.node(id).inputs()) {
       if (orders_tick(graph, input, id)) readers[input].push_back(id);
-      // Reading a previous-tick view orders the reader before the viewed table's update.
+      // Reading a previous-tick view orders the reader before the viewed table's update (the
+      // node behind any renamings of it).
       if (graph.node(input).views_previous_tick() && orders_tick(graph, input, id)) {
-        readers[id].push_back(graph.node(input).inputs().at(0));
+        NodeId table = graph.node(input).inputs().at(0);
+        while (graph.node(table).shape() == NodeShape::kAlias && !graph.node(table).inputs().empty()) {
+          table = graph.node(table).inputs().at(0);
+        }
+        readers[id].push_back(table);
       }
     }
   }

@@ -75,6 +75,20 @@ class KeyedSingleton : public internal::Handle<L> {
                                                   this->spec("get", {key.node()})));
   }
 
+  // f(table, probe) for each probe, in probe order: a computation over the whole table (a
+  // count, a digest) that costs nothing in ticks without probes. f gets a TableView.
+  template <class P, class O2, class F>
+  auto query(const Stream<P, L, Bounded, O2>& probes, F f) const {
+    require_bounded("query");
+    internal::require_same_location(this->location_, probes.location(), "query");
+    static_assert(std::is_invocable_v<F&, const TableView<K, V>&, const P&>,
+                  "query(probes, f): f must accept (const eddy::TableView<K, V>&, const P&)");
+    using Out = std::decay_t<std::invoke_result_t<F&, const TableView<K, V>&, const P&>>;
+    return Stream<Out, L, Bounded, O2>(
+        this->location_, this->template add<internal::QueryNode<K, V, P, Out, F>>(
+                             this->spec("query", {probes.node()}), std::move(f)));
+  }
+
   Stream<std::pair<K, V>, L, B, NoOrder> entries() const {
     return read<internal::TableRead::kEntries>("entries");
   }

@@ -283,6 +283,7 @@ class Stream : public internal::Handle<L> {
   // Runs f(state, x) over the elements in order, starting from `init`, and emits what f returns
   // for each: a std::optional (nothing or one element) or a range (any number). The state
   // restarts every tick inside a Tick, and lives on at top level (or after across_ticks()).
+  // f may take eddy::Context& first.
   template <class S, class F>
   auto scan(S init, F f) const {
     return scan_impl(std::move(init), std::move(f), !kIsBounded<B>);
@@ -549,8 +550,9 @@ class Stream : public internal::Handle<L> {
                   "scan(init, f) runs f over the elements in order, so over a NoOrder stream its "
                   "outputs would depend on arrival order: sort() first, or assume_ordered() if "
                   "f's results do not depend on the order");
-    static_assert(std::is_invocable_v<F&, S&, T&&>, "scan(init, f): f must accept (S&, element)");
-    using R = std::decay_t<std::invoke_result_t<F&, S&, T&&>>;
+    static_assert(internal::kIsUserCallable<F, S&, T&&>,
+                  "scan(init, f): f must accept (S&, element), optionally after eddy::Context&");
+    using R = std::decay_t<internal::UserResult<F, S&, T&&>>;
     using U = typename internal::ScanOutput<R>::type;
     return Stream<U, L, B, O>(this->location_, this->template add<internal::ScanNode<T, S, U, F>>(
                                                    this->spec("scan"), std::move(init),

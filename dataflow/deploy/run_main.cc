@@ -108,9 +108,6 @@ int run_in_process(const Flow& flow, std::map<std::string, uint32_t> sizes) {
 }
 
 int run_over_tcp(const Flow& flow) {
-  // Whoever reads this process's output (eddy-deploy, a log collector) gets whole lines as
-  // they are written, not a block at exit.
-  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   absl::StatusOr<Topology> topology = Topology::load(absl::GetFlag(FLAGS_topology));
   if (!topology.ok()) {
     std::cerr << "error: " << topology.status().message() << "\n";
@@ -127,9 +124,18 @@ int run_over_tcp(const Flow& flow) {
   if (const int32_t port = absl::GetFlag(FLAGS_admin_port); port >= 0) {
     options.admin_port = static_cast<uint16_t>(port);
   }
+  return run_instance(flow, *topology, std::move(options));
+}
+
+}  // namespace
+
+int run_instance(const Flow& flow, const Topology& topology, TcpRunOptions options) {
+  // Whoever reads this process's output (eddy-deploy, a log collector) gets whole lines as
+  // they are written, not a block at exit.
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   SignalWaiter signals;  // before any thread starts
   absl::StatusOr<std::unique_ptr<TcpRunner>> runner =
-      TcpRunner::start(flow, *topology, std::move(options));
+      TcpRunner::start(flow, topology, std::move(options));
   if (!runner.ok()) {
     std::cerr << "error: " << runner.status().message() << "\n";
     return 2;
@@ -139,8 +145,6 @@ int run_over_tcp(const Flow& flow) {
   (*runner)->stop();
   return 0;
 }
-
-}  // namespace
 
 std::vector<char*> parse_command_line(int argc, char** argv) {
   static std::vector<std::string>* storage = nullptr;

@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "dataflow/deploy/tcp_runner.h"
+#include "dataflow/deploy/topology.h"
 #include "dataflow/flow.h"
 
 namespace eddy {
@@ -38,6 +40,10 @@ struct MainOptions {
 std::vector<char*> parse_command_line(int argc, char** argv);
 
 int run_main(const Flow& flow, int argc, char** argv, MainOptions defaults = {});
+
+// Runs one instance of `flow` placed by `topology` over TCP until SIGINT or SIGTERM (what
+// run_main does with --topology). Returns a process exit status; errors go to stderr.
+int run_instance(const Flow& flow, const Topology& topology, TcpRunOptions options);
 
 }  // namespace eddy
 

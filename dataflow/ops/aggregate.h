@@ -239,10 +239,10 @@ class ScanNode final : public SinkNode<In, std::vector<Out>> {
           out->clear();
           if (!persistent_ || !state->value.has_value()) state->value.emplace(init_);
         },
-        [state, out, f = f_](std::span<In> items) mutable {
+        [state, out, core, f = f_](std::span<In> items) mutable {
           S& s = *state->value;
           for (In& x : items) {
-            auto result = f(s, std::move(x));
+            auto result = call_user(f, core->context(), s, std::move(x));
             if constexpr (requires { result.has_value(); }) {
               if (result.has_value()) out->push_back(std::move(*result));
             } else {

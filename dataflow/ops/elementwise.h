@@ -89,41 +89,75 @@ class ElementwiseStage final : public StageBase<In, Out> {
   ElementwiseStage(InstanceCore& core, NodeId id, F f, std::unique_ptr<ChunkSink<Out>> next)
       : StageBase<In, Out>(core, id, std::move(next)), f_(std::move(f)) {}
 
-  void push(std::span<In> items) override {
+  // Shared elements are read in place when f takes them by const reference (or by value, which
+  // copies only what f needs); only a stage that would move from them copies the chunk first.
+  void push_shared(std::span<const In> items) override {
+    if constexpr (kReadsInPlace) {
+      process(items);
+    } else {
+      ChunkSink<In>::push_shared(items);
+    }
+  }
+
+  void push(std::span<In> items) override { process(items); }
+
+ private:
+  static constexpr bool kReadsInPlace =
+      kKind == ElementwiseKind::kInspect ||
+      (kKind == ElementwiseKind::kFilter && std::is_copy_constructible_v<In>) ||
+      ((kKind == ElementwiseKind::kMap || kKind == ElementwiseKind::kFilterMap ||
+        kKind == ElementwiseKind::kFlatMap) &&
+       kIsUserCallable<F, const In&>);
+
+  // Items is std::span<In> (ours to move from) or std::span<const In> (shared: read only).
+  template <class Items>
+  void process(Items items) {
+    constexpr bool kOwned = !std::is_const_v<typename Items::element_type>;
+    auto take = [](auto& x) -> decltype(auto) {
+      if constexpr (kOwned) {
+        return std::move(x);
+      } else {
+        return static_cast<const In&>(x);
+      }
+    };
     Context& ctx = this->core_.context();
     auto& out = this->buffer_;
     if constexpr (kKind == ElementwiseKind::kInspect) {
       for (const In& x : items) call_user(f_, ctx, x);
       this->core_.count(this->id_, items.size());
-      this->next_->push(items);
+      if constexpr (kOwned) {
+        this->next_->push(items);
+      } else {
+        this->next_->push_shared(items);
+      }
       return;
     } else if constexpr (kKind == ElementwiseKind::kMap && ChunkBuffer<Out>::kSlots) {
       // Chunks are at most kChunkSize long, so every result has a slot.
       Out* slots = out.data();
       const size_t n = items.size();
-      for (size_t i = 0; i < n; ++i) slots[i] = call_user(f_, ctx, std::move(items[i]));
+      for (size_t i = 0; i < n; ++i) slots[i] = call_user(f_, ctx, take(items[i]));
       out.set_size(n);
     } else if constexpr (kKind == ElementwiseKind::kFilter && ChunkBuffer<Out>::kSlots &&
                          std::is_trivially_copyable_v<In>) {
       // Branch-free, with the count in a local: a member counter may alias the slots.
       In* slots = out.data();
       size_t kept = 0;
-      for (In& x : items) {
+      for (auto& x : items) {
         const bool keep = call_user(f_, ctx, static_cast<const In&>(x));
         slots[kept] = x;
         kept += keep;
       }
       out.set_size(kept);
     } else {
-      for (In& x : items) {
+      for (auto& x : items) {
         if constexpr (kKind == ElementwiseKind::kMap) {
-          out.push(call_user(f_, ctx, std::move(x)));
+          out.push(call_user(f_, ctx, take(x)));
         } else if constexpr (kKind == ElementwiseKind::kFilter) {
-          if (call_user(f_, ctx, static_cast<const In&>(x))) out.push(std::move(x));
+          if (call_user(f_, ctx, static_cast<const In&>(x))) out.push(In(take(x)));
         } else if constexpr (kKind == ElementwiseKind::kFilterMap) {
-          if (auto result = call_user(f_, ctx, std::move(x))) out.push(std::move(*result));
+          if (auto result = call_user(f_, ctx, take(x))) out.push(std::move(*result));
         } else {  // kFlatMap
-          for (auto&& y : call_user(f_, ctx, std::move(x))) {
+          for (auto&& y : call_user(f_, ctx, take(x))) {
             out.push(std::move(y));
             if (out.full()) this->flush();
           }
@@ -133,7 +167,6 @@ class ElementwiseStage final : public StageBase<In, Out> {
     this->flush();
   }
 
- private:
   F f_;
 };
 

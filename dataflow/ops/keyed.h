@@ -123,6 +123,29 @@ class TableReadNode final : public GeneralNode<std::vector<TableReadElement<K, V
   }
 };
 
+// query(probes, f): f(table, probe) for each probe: a whole-table computation that runs only
+// when asked.
+template <class K, class V, class P, class Out, class F>
+class QueryNode final : public GeneralNode<std::vector<Out>> {
+ public:
+  QueryNode(NodeSpec spec, F f) : GeneralNode<std::vector<Out>>(std::move(spec), type_name<Out>()), f_(std::move(f)) {}
+
+  std::unique_ptr<RuntimeNode> make_runtime(InstanceBuilder& b) const override {
+    auto* out = &b.port<std::vector<Out>>(this->id());
+    auto* table = &b.port<KeyedTableView<K, V>>(this->inputs()[0]);
+    auto* probes = &b.port<std::vector<P>>(this->inputs()[1]);
+    InstanceCore* core = &b.core();
+    return make_lambda_runtime([=, f = f_, id = this->id()]() mutable {
+      out->clear();
+      for (P& probe : *probes) out->push_back(f(TableView<K, V>(*table), static_cast<const P&>(probe)));
+      core->count(id, out->size());
+    });
+  }
+
+ private:
+  F f_;
+};
+
 // key_count: Singleton<size_t>.
 template <class K, class V>
 class KeyCountNode final : public GeneralNode<std::optional<size_t>> {

@@ -59,7 +59,16 @@ class ChunkSink : public SinkBase {
   virtual void begin() {}
   // The receiver may move elements out of `items`.
   virtual void push(std::span<T> items) = 0;
+  // Elements other readers share: the receiver must not change them. By default they are
+  // copied and pushed; receivers that only read override this to skip the copy.
+  virtual void push_shared(std::span<const T> items) {
+    scratch_.assign(items.begin(), items.end());
+    push(std::span<T>(scratch_));
+  }
   virtual void finish() {}
+
+ private:
+  std::vector<T> scratch_;
 };
 
 template <class T>
@@ -101,8 +110,7 @@ class StreamDriver final : public RuntimeNode {
       if (may_move_) {
         head_->push(std::span<T>(input_->data() + start, count));
       } else {
-        scratch_.assign(input_->begin() + start, input_->begin() + start + count);
-        head_->push(std::span<T>(scratch_));
+        head_->push_shared(std::span<const T>(input_->data() + start, count));
       }
     }
     head_->finish();
@@ -112,7 +120,6 @@ class StreamDriver final : public RuntimeNode {
   std::vector<T>* input_;
   bool may_move_;
   std::unique_ptr<ChunkSink<T>> head_;
-  std::vector<T> scratch_;
 };
 
 // Appends every element it receives to a stream port, cleared at the start of each tick.

@@ -77,4 +77,32 @@ struct KeyedTableView {
 
 }  // namespace eddy::internal
 
+namespace eddy {
+
+// A read-only view of a KeyedSingleton's table, handed to KeyedSingleton::query() functions.
+// Valid only during the call. for_each visits entries in no particular order (fixed for a given
+// history of the table, but not sorted).
+template <class K, class V>
+class TableView {
+ public:
+  explicit TableView(internal::KeyedTableView<K, V> view) : view_(view) {}
+  size_t size() const { return view_.size(); }
+  // The value under `key`, or null.
+  const V* find(const K& key) const {
+    if (view_.table == nullptr) return nullptr;
+    auto it = view_.table->find(key);
+    return it == view_.table->end() ? nullptr : &it->second;
+  }
+  template <class F>
+  void for_each(F&& f) const {
+    if (view_.table == nullptr) return;
+    for (const auto& [k, v] : *view_.table) f(k, v);
+  }
+
+ private:
+  internal::KeyedTableView<K, V> view_;
+};
+
+}  // namespace eddy
+
 #endif  // EDDY_DATAFLOW_CORE_INTERNAL_STABLE_HASH_H_

@@ -1,0 +1,116 @@
+// The vocabulary of eddy's key-value stores: write versions, version vectors, the operations a
+// coordinator hands to a member, and the replies that come back.
+//
+// Every write gets a version when the coordinator dispatches it: a stamp from the coordinator's
+// hybrid logical clock (strictly increasing) and the member that applies it first (its origin).
+// A member applies the writes of one origin in stamp order (they travel on FIFO channels), so
+// "member j has applied origin m's writes up to stamp s" is one number per origin: a version
+// vector. Session guarantees are checks of one version vector against another.
+#ifndef EDDY_KVS_CORE_TYPES_H_
+#define EDDY_KVS_CORE_TYPES_H_
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "cereal/types/string.hpp"
+#include "cereal/types/vector.hpp"
+#include "dataflow/core/ids.h"
+
+namespace eddy::kvs {
+
+using Key = std::string;
+
+struct Version {
+  uint32_t origin = 0;  // the member that applied the write first
+  uint64_t stamp = 0;   // the coordinator's clock when it dispatched the write
+
+  friend auto operator<=>(const Version&, const Version&) = default;
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(origin, stamp);
+  }
+};
+
+// Stamps applied, per origin member (index = member id; a missing entry is 0).
+class VersionVector {
+ public:
+  uint64_t get(uint32_t origin) const { return origin < stamps_.size() ? stamps_[origin] : 0; }
+  // Records that `version` is applied (or seen); stamps only grow.
+  void raise(Version version);
+  void merge(const VersionVector& other);
+  // True when every stamp `need` has is also covered here.
+  bool covers(const VersionVector& need) const;
+  bool empty() const { return stamps_.empty(); }
+  const std::vector<uint64_t>& stamps() const { return stamps_; }
+
+  friend bool operator==(const VersionVector& a, const VersionVector& b);
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(stamps_);
+  }
+
+ private:
+  std::vector<uint64_t> stamps_;
+};
+
+enum class OpKind : uint8_t {
+  kPut = 0,
+  kDelete = 1,
+  kGet = 2,
+  kCount = 3,   // live keys (DBSIZE)
+  kDigest = 4,  // key count and digest of the whole table (EDDY.MEMBERS)
+};
+
+// Where one part of one client command comes from: its connection, its place in that
+// connection's order, and which part of the command it is (MGET k1 k2 has parts 0 and 1).
+struct RequestRef {
+  ConnectionId conn;
+  uint64_t seq = 0;
+  uint32_t part = 0;
+
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(conn, seq, part);
+  }
+};
+
+// What the coordinator asks one member to do.
+struct MemberOp {
+  OpKind kind = OpKind::kGet;
+  RequestRef ref;
+  Key key;
+  std::string value;    // kPut
+  Version version;      // kPut, kDelete: the write's version (origin = the receiving member)
+  VersionVector needs;  // kGet: what the member must have applied before it answers
+
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(kind, ref, key, value, version, needs);
+  }
+};
+
+struct MemberReply {
+  OpKind kind = OpKind::kGet;
+  RequestRef ref;
+  uint32_t member = 0;
+  // kGet: the live values found (none: not found; LWW: at most one; causal: every sibling),
+  // and the versions the reader saw (for monotonic reads).
+  std::vector<std::string> values;
+  std::vector<Version> seen;
+  // kPut, kDelete: the version written.
+  Version written;
+  // kCount: live keys. kDigest: live keys, and the digest of the whole table.
+  uint64_t count = 0;
+  uint64_t digest = 0;
+
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(kind, ref, member, values, seen, written, count, digest);
+  }
+};
+
+}  // namespace eddy::kvs
+
+#endif  // EDDY_KVS_CORE_TYPES_H_

@@ -1,0 +1,288 @@
+#include "kvs/servers/coordinator.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace eddy::kvs {
+namespace {
+
+std::string ok() {
+  std::string out;
+  append_simple(&out, "OK");
+  return out;
+}
+
+}  // namespace
+
+void Coordinator::step(Instant now, CoordinatorEvent event, std::vector<CoordinatorAction>* out) {
+  switch (event.kind) {
+    case CoordinatorEvent::Kind::kRequest:
+      on_request(now, event.conn, std::move(event.request), out);
+      break;
+    case CoordinatorEvent::Kind::kReply: {
+      const ConnectionId conn = event.reply.ref.conn;
+      on_reply(std::move(event.reply), out);
+      if (auto it = sessions_.find(conn); it != sessions_.end()) {
+        release_waiting(now, conn, it->second, out);
+        flush(conn, it->second, out);
+      }
+      break;
+    }
+    case CoordinatorEvent::Kind::kDisconnect:
+      sessions_.erase(event.conn);  // replies still on their way are dropped on arrival
+      break;
+  }
+}
+
+uint64_t Coordinator::next_stamp(Instant now) {
+  // Hybrid logical clock: milliseconds in the high bits, a counter in the low 16, never
+  // repeating and never going back even if the clock does.
+  const uint64_t physical = static_cast<uint64_t>(now.since_epoch.count() / 1000000) << 16;
+  last_stamp_ = std::max(physical, last_stamp_ + 1);
+  return last_stamp_;
+}
+
+MemberId Coordinator::next_member() {
+  return MemberId{static_cast<uint32_t>(next_member_++ % options_.members)};
+}
+
+void Coordinator::on_request(Instant now, ConnectionId conn, RespRequest request,
+                             std::vector<CoordinatorAction>* out) {
+  Session& session = sessions_[conn];
+  const uint64_t seq = session.next_seq++;
+  Command command = parse_command(std::move(request), options_.limits);
+  const bool behind_barrier =
+      !session.waiting.empty() ||
+      (is_write(command.kind) && session.reads_in_flight > 0);
+  if (behind_barrier && is_data(command.kind)) {
+    session.waiting.emplace_back(seq, std::move(command));
+    return;
+  }
+  dispatch(now, conn, session, seq, std::move(command), out);
+  flush(conn, session, out);
+}
+
+void Coordinator::dispatch(Instant now, ConnectionId conn, Session& session, uint64_t seq,
+                           Command command, std::vector<CoordinatorAction>* out) {
+  Pending& pending = session.pending[seq];
+  pending.kind = command.kind;
+  if (!is_data(command.kind)) {
+    pending.bytes = answer_locally(session, command);
+    if (command.kind == CommandKind::kClientSetname) session.name = command.args[1];
+    pending.close = command.kind == CommandKind::kQuit;
+    pending.done = true;
+    return;
+  }
+  std::vector<MemberOp> ops;
+  auto op = [&](OpKind kind, std::string key) {
+    MemberOp o;
+    o.kind = kind;
+    o.ref = RequestRef{conn, seq, static_cast<uint32_t>(ops.size())};
+    o.key = std::move(key);
+    ops.push_back(std::move(o));
+    return &ops.back();
+  };
+  std::vector<MemberId> targets;
+  switch (command.kind) {
+    case CommandKind::kGet:
+    case CommandKind::kMget:
+    case CommandKind::kExists:
+      for (std::string& key : command.args) op(OpKind::kGet, std::move(key));
+      break;
+    case CommandKind::kSet:
+    case CommandKind::kMset:
+      for (size_t i = 0; i + 1 < command.args.size(); i += 2) {
+        op(OpKind::kPut, std::move(command.args[i]))->value = std::move(command.args[i + 1]);
+      }
+      break;
+    case CommandKind::kDel:
+      for (std::string& key : command.args) op(OpKind::kDelete, std::move(key));
+      break;
+    case CommandKind::kDbsize:
+      op(OpKind::kCount, "");
+      break;
+    case CommandKind::kEddyMembers:
+      for (uint32_t m = 0; m < options_.members; ++m) {
+        op(OpKind::kDigest, "");
+        targets.push_back(MemberId{m});
+      }
+      break;
+    default:
+      break;
+  }
+  pending.parts = static_cast<uint32_t>(ops.size());
+  pending.results.resize(ops.size());
+  for (size_t i = 0; i < ops.size(); ++i) {
+    MemberOp& o = ops[i];
+    const MemberId member = i < targets.size() ? targets[i] : next_member();
+    if (o.kind == OpKind::kPut || o.kind == OpKind::kDelete) {
+      o.version = Version{member.raw, next_stamp(now)};
+      session.seen.raise(o.version);  // later reads must see it
+    } else {
+      o.needs = session.seen;
+      ++session.reads_in_flight;
+    }
+    out->emplace_back(std::pair(member, std::move(o)));
+  }
+}
+
+void Coordinator::on_reply(MemberReply reply, std::vector<CoordinatorAction>* out) {
+  (void)out;
+  auto session_it = sessions_.find(reply.ref.conn);
+  if (session_it == sessions_.end()) return;  // the client left
+  Session& session = session_it->second;
+  auto it = session.pending.find(reply.ref.seq);
+  if (it == session.pending.end() || reply.ref.part >= it->second.parts) return;
+  Pending& pending = it->second;
+  if (reply.kind != OpKind::kPut && reply.kind != OpKind::kDelete) {
+    --session.reads_in_flight;
+    for (const Version& v : reply.seen) session.seen.raise(v);  // monotonic reads
+  }
+  pending.results[reply.ref.part] = std::move(reply);
+  if (++pending.answered == pending.parts) {
+    pending.bytes = assemble(pending);
+    pending.done = true;
+  }
+}
+
+void Coordinator::release_waiting(Instant now, ConnectionId conn, Session& session,
+                                  std::vector<CoordinatorAction>* out) {
+  while (!session.waiting.empty()) {
+    auto& [seq, command] = session.waiting.front();
+    if (is_write(command.kind) && session.reads_in_flight > 0) return;
+    const uint64_t s = seq;
+    Command c = std::move(command);
+    session.waiting.pop_front();
+    dispatch(now, conn, session, s, std::move(c), out);
+  }
+}
+
+void Coordinator::flush(ConnectionId conn, Session& session, std::vector<CoordinatorAction>* out) {
+  RespOut batch;
+  while (true) {
+    auto it = session.pending.find(session.next_out);
+    if (it == session.pending.end() || !it->second.done) break;
+    batch.bytes += it->second.bytes;
+    batch.close |= it->second.close;
+    session.pending.erase(it);
+    ++session.next_out;
+  }
+  if (!batch.bytes.empty()) out->emplace_back(std::pair(conn, std::move(batch)));
+}
+
+std::string Coordinator::assemble(const Pending& pending) const {
+  std::string out;
+  const bool causal = options_.lattice == "causal";
+  auto append_get = [&](const MemberReply& r) {
+    if (causal) {
+      append_array_header(&out, r.values.size());
+      for (const std::string& v : r.values) append_bulk(&out, v);
+    } else if (r.values.empty()) {
+      append_null_bulk(&out);
+    } else {
+      append_bulk(&out, r.values[0]);
+    }
+  };
+  switch (pending.kind) {
+    case CommandKind::kGet:
+      append_get(pending.results[0]);
+      break;
+    case CommandKind::kMget:
+      append_array_header(&out, pending.results.size());
+      for (const MemberReply& r : pending.results) append_get(r);
+      break;
+    case CommandKind::kExists: {
+      int64_t found = 0;
+      for (const MemberReply& r : pending.results) found += r.values.empty() ? 0 : 1;
+      append_integer(&out, found);
+      break;
+    }
+    case CommandKind::kDel: {
+      int64_t removed = 0;
+      for (const MemberReply& r : pending.results) removed += static_cast<int64_t>(r.count);
+      append_integer(&out, removed);
+      break;
+    }
+    case CommandKind::kSet:
+    case CommandKind::kMset:
+      append_simple(&out, "OK");
+      break;
+    case CommandKind::kDbsize:
+      append_integer(&out, static_cast<int64_t>(pending.results[0].count));
+      break;
+    case CommandKind::kEddyMembers: {
+      std::vector<MemberReply> members = pending.results;
+      std::sort(members.begin(), members.end(),
+                [](const MemberReply& a, const MemberReply& b) { return a.member < b.member; });
+      append_array_header(&out, members.size());
+      for (const MemberReply& r : members) {
+        append_array_header(&out, 3);
+        append_integer(&out, r.member);
+        append_integer(&out, static_cast<int64_t>(r.count));
+        append_bulk(&out, absl::StrFormat("%016x", r.digest));
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  return out;
+}
+
+std::string Coordinator::answer_locally(const Session& session, const Command& command) const {
+  std::string out;
+  const std::vector<std::string>& a = command.args;
+  switch (command.kind) {
+    case CommandKind::kImmediate:
+      return command.reply;
+    case CommandKind::kPing:
+      if (a.empty()) {
+        append_simple(&out, "PONG");
+      } else {
+        append_bulk(&out, a[0]);
+      }
+      return out;
+    case CommandKind::kEcho:
+      append_bulk(&out, a[0]);
+      return out;
+    case CommandKind::kInfo:
+      append_bulk(&out, absl::StrCat("# Server\r\nredis_version:7.0.0\r\neddy_version:0.1.0\r\n",
+                                     "eddy_mode:", options_.mode, "\r\neddy_lattice:",
+                                     options_.lattice, "\r\neddy_members:", options_.members,
+                                     "\r\n\r\n# Clients\r\nconnected_clients:", sessions_.size(),
+                                     "\r\n\r\n# Keyspace\r\n"));
+      return out;
+    case CommandKind::kCommand:
+      return command_reply(a);
+    case CommandKind::kConfigGet: {
+      // What redis-benchmark asks at start-up; eddy keeps no Redis-style persistence settings.
+      const std::string param = absl::AsciiStrToLower(a[1]);
+      if (param == "save" || param == "appendonly") {
+        append_array_header(&out, 2);
+        append_bulk(&out, param);
+        append_bulk(&out, param == "save" ? "" : "no");
+      } else {
+        append_array_header(&out, 0);
+      }
+      return out;
+    }
+    case CommandKind::kClientSetname:
+    case CommandKind::kSelect:
+    case CommandKind::kQuit:
+      return ok();
+    case CommandKind::kClientGetname:
+      if (session.name.empty()) {
+        append_null_bulk(&out);
+      } else {
+        append_bulk(&out, session.name);
+      }
+      return out;
+    default:
+      return out;
+  }
+}
+
+}  // namespace eddy::kvs

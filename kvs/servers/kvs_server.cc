@@ -1,0 +1,137 @@
+#include "kvs/servers/kvs_server.h"
+
+#include <variant>
+
+#include "absl/strings/str_cat.h"
+#include "dataflow/eddy.h"
+#include "kvs/core/member_store.h"
+#include "kvs/protocol/resp_codec.h"
+#include "kvs/servers/coordinator.h"
+
+namespace eddy::kvs {
+namespace {
+
+using Event = CoordinatorEvent;
+using Action = CoordinatorAction;
+using OpTo = std::pair<MemberId, MemberOp>;
+using ReplyTo = std::pair<ConnectionId, RespOut>;
+
+// The coordinator's inputs, merged: requests, member replies, and disconnects.
+template <class Replies>
+auto coordinator_events(const KeyedStream<ConnectionId, RespRequest, Process>& requests,
+                        const ExternalPort<RespRequest, RespOut>& port, const Replies& replies) {
+  return requests.entries()
+      .map([](std::pair<ConnectionId, RespRequest> r) {
+        Event e;
+        e.kind = Event::Kind::kRequest;
+        e.conn = r.first;
+        e.request = std::move(r.second);
+        return e;
+      })
+      .merge(replies.map([](MemberReply r) {
+        Event e;
+        e.kind = Event::Kind::kReply;
+        e.reply = std::move(r);
+        return e;
+      }))
+      .merge(port.disconnects().map([](ConnectionId conn) {
+        Event e;
+        e.kind = Event::Kind::kDisconnect;
+        e.conn = conn;
+        return e;
+      }))
+      // Arrival order across connections is the coordinator's serialization order, as a
+      // single-threaded server's event loop is; replies are matched by request, not by order.
+      .assume_ordered();
+}
+
+// `members` is the cluster the ops go to; without one (local mode) everything goes to member 0.
+template <class Events>
+auto coordinate(const Events& events, CoordinatorOptions options,
+                std::optional<Cluster> members = std::nullopt) {
+  return events.scan(Coordinator(std::move(options)),
+                     [members](Context& ctx, Coordinator& coordinator, Event&& event) {
+                       coordinator.set_members(members ? ctx.cluster_size(*members) : 1);
+                       std::vector<Action> out;
+                       coordinator.step(ctx.now(), std::move(event), &out);
+                       return out;
+                     });
+}
+
+template <class Actions>
+void reply_to_clients(const Actions& actions, const ExternalPort<RespRequest, RespOut>& port) {
+  actions
+      .filter_map([](const Action& a) -> std::optional<ReplyTo> {
+        if (const auto* r = std::get_if<ReplyTo>(&a)) return *r;
+        return std::nullopt;
+      })
+      .send_external(port);
+}
+
+template <class Actions>
+auto ops_of(const Actions& actions) {
+  return actions.filter_map([](const Action& a) -> std::optional<OpTo> {
+    if (const auto* o = std::get_if<OpTo>(&a)) return *o;
+    return std::nullopt;
+  });
+}
+
+template <class Model>
+void build(Flow& flow, const KvsOptions& options) {
+  auto coordinator = flow.process(kCoordinator);
+  auto clients = flow.external(kClients);
+  RespLimits resp_limits;
+  resp_limits.max_bulk_length =
+      static_cast<int64_t>(std::max<size_t>(options.limits.max_value_bytes * 4, 1 << 20));
+  auto [port, requests] = coordinator.source_external<RespRequest, RespOut>(
+      clients, kRespPort, resp_codec(resp_limits));
+  CoordinatorOptions coordinator_options;
+  coordinator_options.lattice = Model::kName;
+  coordinator_options.limits = options.limits;
+
+  if (options.mode == KvsOptions::Mode::kLocal) {
+    coordinator_options.members = 1;
+    coordinator_options.mode = "local";
+    // The store lives in the coordinator: its replies come back in the next tick.
+    auto tick = coordinator.tick();
+    auto [replies_ref, replies] =
+        tick.forward_ref<Stream<MemberReply, Tick<Process>, Bounded, TotalOrder>>();
+    auto actions = coordinate(coordinator_events(requests, port, replies.defer_tick().all_ticks()),
+                              coordinator_options);
+    reply_to_clients(actions, port);
+    auto ops = ops_of(actions).map([](OpTo o) { return std::move(o.second); });
+    auto store = member_store<Model>(ops, coordinator.source_iter(std::vector<Write<Model>>{}));
+    replies_ref.complete(store.replies.batch(tick));
+    return;
+  }
+
+  auto members = flow.cluster(kMembers);
+  coordinator_options.mode = "replicated";
+  auto [replies_ref, replies] =
+      coordinator.forward_ref<Stream<MemberReply, Process, Unbounded, NoOrder>>();
+  auto actions =
+      coordinate(coordinator_events(requests, port, replies), coordinator_options, members);
+  reply_to_clients(actions, port);
+  auto ops = ops_of(actions).demux(members);
+  auto [gossip_ref, gossip] =
+      members.forward_ref<Stream<Write<Model>, Cluster, Unbounded, NoOrder>>();
+  auto store = member_store<Model>(ops, gossip);
+  gossip_ref.complete(store.local_writes.broadcast(members, IncludeSelf::kNo).values());
+  replies_ref.complete(store.replies.send(coordinator).values());
+}
+
+}  // namespace
+
+absl::Status build_kvs(Flow& flow, const KvsOptions& options) {
+  if (options.lattice == "lww") {
+    build<LwwModel>(flow, options);
+  } else if (options.lattice == "causal") {
+    build<CausalModel>(flow, options);
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown lattice '", options.lattice, "': use lww or causal"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace eddy::kvs

@@ -1,0 +1,41 @@
+// The key-value stores, as flows: a coordinator speaking the Redis protocol in front of a
+// local store or of a replicated cluster.
+//
+//   local       one Process "coordinator": the store lives in the coordinator.
+//   replicated  Process "coordinator" + Cluster "members": the coordinator sends each op to the
+//               next member in turn; each member applies its ops, broadcasts every write it
+//               applied to all other members, and chains its own and gossiped writes into one
+//               table (member_store.h); replies go back through the coordinator to the client
+//               that asked, in that client's order (coordinator.h).
+//
+// Both have an External "clients" whose port "resp" speaks RESP2 (protocol/resp_codec.h).
+// Values are LWW registers (the default) or causal sibling sets (value_model.h).
+#ifndef EDDY_KVS_SERVERS_KVS_SERVER_H_
+#define EDDY_KVS_SERVERS_KVS_SERVER_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "dataflow/flow.h"
+#include "kvs/protocol/commands.h"
+
+namespace eddy::kvs {
+
+struct KvsOptions {
+  enum class Mode { kLocal, kReplicated };
+  Mode mode = Mode::kReplicated;
+  std::string lattice = "lww";  // or "causal"
+  CommandLimits limits;
+};
+
+inline constexpr char kCoordinator[] = "coordinator";
+inline constexpr char kMembers[] = "members";
+inline constexpr char kClients[] = "clients";
+inline constexpr char kRespPort[] = "resp";
+
+// Adds the store to `flow`. Fails for an unknown lattice.
+absl::Status build_kvs(Flow& flow, const KvsOptions& options);
+
+}  // namespace eddy::kvs
+
+#endif  // EDDY_KVS_SERVERS_KVS_SERVER_H_
