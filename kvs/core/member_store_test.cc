@@ -1,0 +1,171 @@
+// KVSCore and the member store: program order within one tick, explicit misses, deletes, and
+// GETs that wait for the writes their session needs.
+#include "kvs/core/member_store.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "dataflow/testing.h"
+
+namespace eddy::kvs {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+MemberOp put(uint64_t seq, Key key, std::string value, uint64_t stamp) {
+  MemberOp op;
+  op.kind = OpKind::kPut;
+  op.ref.seq = seq;
+  op.key = std::move(key);
+  op.value = std::move(value);
+  op.version = Version{0, stamp};
+  return op;
+}
+
+MemberOp del(uint64_t seq, Key key, uint64_t stamp) {
+  MemberOp op = put(seq, std::move(key), "", stamp);
+  op.kind = OpKind::kDelete;
+  return op;
+}
+
+MemberOp get(uint64_t seq, Key key, VersionVector needs = {}) {
+  MemberOp op;
+  op.kind = OpKind::kGet;
+  op.ref.seq = seq;
+  op.key = std::move(key);
+  op.needs = std::move(needs);
+  return op;
+}
+
+// One LWW store at a process, fed ops (and gossip) from the test.
+struct Store {
+  Flow flow;
+  Process p = flow.process("store");
+  std::pair<ChannelSender<MemberOp>, Stream<MemberOp, Process>> ops = p.source_channel<MemberOp>();
+  std::pair<ChannelSender<Write<LwwModel>>, Stream<Write<LwwModel>, Process>> gossip =
+      p.source_channel<Write<LwwModel>>();
+  MemberStore<LwwModel, Process> store = member_store<LwwModel>(ops.second, gossip.second);
+  Collected<MemberReply> replies = store.replies.collect();
+  Collected<Write<LwwModel>> gossiped = store.local_writes.collect();
+  testing::Harness h{flow};
+
+  // Replies as "seq:value" (or "seq:miss", "seq:ok", "seq:del=N"), in reply order.
+  std::vector<std::string> answers() {
+    std::vector<std::string> out;
+    for (const MemberReply& r : replies.values()) {
+      std::string text = std::to_string(r.ref.seq) + ":";
+      if (r.kind == OpKind::kGet) {
+        text += r.values.empty() ? "miss" : r.values[0];
+      } else if (r.kind == OpKind::kDelete) {
+        text += "del=" + std::to_string(r.count);
+      } else {
+        text += "ok";
+      }
+      out.push_back(text);
+    }
+    return out;
+  }
+};
+
+TEST(MemberStoreTest, AGetSeesEarlierWritesOfItsTickAndNoneOfTheLaterOnes) {
+  Store s;
+  s.h.run();
+  s.ops.first.send_batch({put(0, "k", "v1", 10), get(1, "k"), put(2, "k", "v2", 11), get(3, "k"),
+                          get(4, "other")});
+  s.h.run();
+  EXPECT_THAT(s.answers(), ElementsAre("0:ok", "1:v1", "2:ok", "3:v2", "4:miss"));
+  // And the next tick's reads see the table the last tick left.
+  s.replies.clear();
+  s.ops.first.send(get(5, "k"));
+  s.h.run();
+  EXPECT_THAT(s.answers(), ElementsAre("5:v2"));
+}
+
+TEST(MemberStoreTest, AGetBeforeAWriteInTheSameTickDoesNotSeeIt) {
+  Store s;
+  s.ops.first.send_batch({put(0, "k", "old", 10)});
+  s.h.run();
+  s.replies.clear();
+  s.ops.first.send_batch({get(1, "k"), put(2, "k", "new", 11), get(3, "k")});
+  s.h.run();
+  EXPECT_THAT(s.answers(), ElementsAre("1:old", "2:ok", "3:new"));
+}
+
+TEST(MemberStoreTest, DeleteIsAnExplicitMissAfterwardsAndCountsOnlyLiveKeys) {
+  Store s;
+  s.ops.first.send_batch({put(0, "k", "v", 10), del(1, "k", 11), get(2, "k"), del(3, "k", 12),
+                          del(4, "never", 13)});
+  s.h.run();
+  EXPECT_THAT(s.answers(), ElementsAre("0:ok", "1:del=1", "2:miss", "3:del=0", "4:del=0"));
+}
+
+TEST(MemberStoreTest, AnOlderWriteArrivingLaterLosesToTheNewerOne) {
+  Store s;
+  s.ops.first.send(put(0, "k", "newer", 20));
+  s.h.run();
+  Write<LwwModel> late{"k", LwwModel::write(std::string("older"), Version{1, 10}, nullptr),
+                       Version{1, 10}};
+  s.gossip.first.send(late);
+  s.h.run();
+  s.replies.clear();
+  s.ops.first.send(get(1, "k"));
+  s.h.run();
+  EXPECT_THAT(s.answers(), ElementsAre("1:newer"));
+}
+
+TEST(MemberStoreTest, AGetWaitsUntilTheWritesItsSessionNeedsArrive) {
+  Store s;
+  VersionVector needs;
+  needs.raise(Version{2, 50});  // a write member 2 applied, not yet gossiped here
+  s.ops.first.send(get(0, "k", needs));
+  s.h.run();
+  EXPECT_THAT(s.answers(), IsEmpty()) << "parked, not answered";
+  s.ops.first.send(put(1, "unrelated", "x", 40));
+  s.h.run();
+  EXPECT_THAT(s.answers(), ElementsAre("1:ok")) << "still parked behind other traffic";
+  s.gossip.first.send(Write<LwwModel>{
+      "k", LwwModel::write(std::string("from-2"), Version{2, 50}, nullptr), Version{2, 50}});
+  s.h.run();
+  EXPECT_THAT(s.answers(), ElementsAre("1:ok", "0:from-2"));
+}
+
+TEST(MemberStoreTest, OnlyWritesFirstAppliedHereAreGossiped) {
+  Store s;
+  s.ops.first.send(put(0, "mine", "a", 10));
+  s.gossip.first.send(Write<LwwModel>{
+      "theirs", LwwModel::write(std::string("b"), Version{1, 11}, nullptr), Version{1, 11}});
+  s.h.run();
+  ASSERT_EQ(s.gossiped.size(), 1u);
+  EXPECT_EQ(s.gossiped.values()[0].key, "mine");
+}
+
+TEST(MemberStoreTest, CausalWritesThatSawEachOtherCollapseAndConcurrentOnesAreSiblings) {
+  Flow flow;
+  auto p = flow.process("store");
+  auto [ops_in, ops] = p.source_channel<MemberOp>();
+  auto [gossip_in, gossip] = p.source_channel<Write<CausalModel>>();
+  auto store = member_store<CausalModel>(ops, gossip);
+  auto replies = store.replies.collect();
+  testing::Harness h(flow);
+  ops_in.send(put(0, "k", "a", 10));
+  h.run();
+  ops_in.send(put(1, "k", "b", 11));  // this member saw "a": replaces it
+  h.run();
+  // A write from member 1 that never saw either: concurrent.
+  gossip_in.send(Write<CausalModel>{"k", CausalModel::write(std::string("c"), Version{1, 12}, nullptr),
+                                    Version{1, 12}});
+  h.run();
+  ops_in.send(get(2, "k"));
+  h.run();
+  std::vector<std::string> siblings = replies.values().back().values;
+  std::sort(siblings.begin(), siblings.end());
+  EXPECT_THAT(siblings, ElementsAre("b", "c"));
+  ops_in.send(put(3, "k", "d", 13));  // seen both: collapses them
+  ops_in.send(get(4, "k"));
+  h.run();
+  EXPECT_THAT(replies.values().back().values, ElementsAre("d"));
+}
+
+}  // namespace
+}  // namespace eddy::kvs

@@ -1,0 +1,210 @@
+// The coordinator: replies in each connection's order, sessions, the read barrier, stamps.
+#include "kvs/servers/coordinator.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace eddy::kvs {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+const ConnectionId kConn{7};
+
+struct Harness {
+  Coordinator coordinator{CoordinatorOptions{}};
+  Instant now{std::chrono::milliseconds(1000)};
+  std::vector<std::pair<MemberId, MemberOp>> ops;  // everything dispatched so far
+  std::string client;                              // everything the client received
+
+  explicit Harness(uint32_t members = 3) { coordinator.set_members(members); }
+
+  void run(CoordinatorEvent event) {
+    std::vector<CoordinatorAction> out;
+    coordinator.step(now, std::move(event), &out);
+    for (auto& action : out) {
+      if (auto* op = std::get_if<std::pair<MemberId, MemberOp>>(&action)) ops.push_back(*op);
+      if (auto* reply = std::get_if<std::pair<ConnectionId, RespOut>>(&action)) {
+        EXPECT_EQ(reply->first, kConn);
+        client += reply->second.bytes;
+      }
+    }
+  }
+  void request(std::vector<std::string> args) {
+    CoordinatorEvent e;
+    e.kind = CoordinatorEvent::Kind::kRequest;
+    e.conn = kConn;
+    e.request.args = std::move(args);
+    run(std::move(e));
+  }
+  // The member's answer to dispatched op `i`.
+  void answer(size_t i, std::vector<std::string> values = {}) {
+    const auto& [member, op] = ops.at(i);
+    CoordinatorEvent e;
+    e.kind = CoordinatorEvent::Kind::kReply;
+    e.reply.kind = op.kind;
+    e.reply.ref = op.ref;
+    e.reply.member = member.raw;
+    e.reply.values = std::move(values);
+    if (!e.reply.values.empty()) e.reply.seen.push_back(Version{member.raw, 999});
+    run(std::move(e));
+  }
+};
+
+TEST(CoordinatorTest, RepliesGoOutInTheConnectionsOrderWhateverOrderMembersAnswerIn) {
+  Harness h;
+  h.request({"GET", "a"});
+  h.request({"PING"});
+  h.request({"GET", "b"});
+  ASSERT_EQ(h.ops.size(), 2u);
+  EXPECT_EQ(h.client, "") << "PING waits for the GET before it";
+  h.answer(1, {"B"});
+  EXPECT_EQ(h.client, "");
+  h.answer(0, {"A"});
+  EXPECT_EQ(h.client, "$1\r\nA\r\n+PONG\r\n$1\r\nB\r\n");
+}
+
+TEST(CoordinatorTest, OpsGoToMembersInTurnAndWritesGetIncreasingStamps) {
+  Harness h;
+  h.request({"SET", "a", "1"});
+  h.request({"SET", "b", "2"});
+  h.request({"MSET", "c", "3", "d", "4"});
+  ASSERT_EQ(h.ops.size(), 4u);
+  std::vector<uint32_t> members;
+  for (const auto& [m, op] : h.ops) members.push_back(m.raw);
+  EXPECT_THAT(members, ElementsAre(0, 1, 2, 0));
+  for (size_t i = 1; i < h.ops.size(); ++i) {
+    EXPECT_GT(h.ops[i].second.version.stamp, h.ops[i - 1].second.version.stamp);
+  }
+  EXPECT_EQ(h.ops[0].second.version.origin, 0u) << "the origin is the member that applies it";
+  EXPECT_EQ(h.ops[1].second.version.origin, 1u);
+}
+
+TEST(CoordinatorTest, AReadCarriesTheSessionsWritesSoAnyMemberAnswersItOnlyAfterThem) {
+  Harness h;
+  h.request({"SET", "a", "1"});
+  h.request({"GET", "a"});
+  ASSERT_EQ(h.ops.size(), 2u);
+  const MemberOp& read = h.ops[1].second;
+  EXPECT_NE(h.ops[1].first, h.ops[0].first) << "round robin sends the read elsewhere";
+  EXPECT_EQ(read.needs.get(h.ops[0].first.raw), h.ops[0].second.version.stamp);
+}
+
+TEST(CoordinatorTest, AWriteWaitsWhileAnEarlierReadIsInFlightAndEverythingAfterItWaitsToo) {
+  Harness h;
+  h.request({"GET", "a"});
+  h.request({"SET", "a", "2"});
+  h.request({"GET", "a"});
+  ASSERT_EQ(h.ops.size(), 1u) << "the SET (and the GET behind it) wait for the first GET";
+  h.answer(0, {"1"});
+  ASSERT_EQ(h.ops.size(), 3u);
+  EXPECT_EQ(h.ops[1].second.kind, OpKind::kPut);
+  EXPECT_EQ(h.ops[2].second.needs.get(h.ops[1].first.raw), h.ops[1].second.version.stamp);
+  h.answer(1);
+  h.answer(2, {"2"});
+  EXPECT_EQ(h.client, "$1\r\n1\r\n+OK\r\n$1\r\n2\r\n");
+}
+
+TEST(CoordinatorTest, MultiKeyCommandsAssembleTheirParts) {
+  Harness h;
+  h.request({"MGET", "a", "b", "c"});
+  h.request({"EXISTS", "a", "b"});
+  h.request({"DEL", "a", "b"});
+  h.answer(0, {"A"});
+  h.answer(1);
+  h.answer(2, {"C"});
+  h.answer(3, {"A"});
+  h.answer(4);
+  // DEL's parts report the keys they removed.
+  for (size_t i = 5; i < 7; ++i) {
+    const auto& [member, op] = h.ops[i];
+    CoordinatorEvent e;
+    e.kind = CoordinatorEvent::Kind::kReply;
+    e.reply.kind = op.kind;
+    e.reply.ref = op.ref;
+    e.reply.count = i == 5 ? 1 : 0;
+    h.run(std::move(e));
+  }
+  EXPECT_EQ(h.client, "*3\r\n$1\r\nA\r\n$-1\r\n$1\r\nC\r\n:1\r\n:1\r\n");
+}
+
+TEST(CoordinatorTest, LocalCommandsAndErrorsAnswerAtOnceAndKeepTheConnection) {
+  Harness h;
+  h.request({"PING"});
+  h.request({"ECHO", "hi"});
+  h.request({"NOPE", "x"});
+  h.request({"GET"});
+  h.request({"SELECT", "1"});
+  h.request({"CLIENT", "SETNAME", "me"});
+  h.request({"CLIENT", "GETNAME"});
+  EXPECT_EQ(h.client,
+            "+PONG\r\n$2\r\nhi\r\n-ERR unknown command 'NOPE', with args beginning with: 'x' \r\n"
+            "-ERR wrong number of arguments for 'get' command\r\n-ERR DB index is out of range\r\n"
+            "+OK\r\n$2\r\nme\r\n");
+  EXPECT_TRUE(h.ops.empty());
+}
+
+TEST(CoordinatorTest, QuitClosesAfterItsReply) {
+  Harness h;
+  std::vector<CoordinatorAction> out;
+  CoordinatorEvent e;
+  e.kind = CoordinatorEvent::Kind::kRequest;
+  e.conn = kConn;
+  e.request.args = {"QUIT"};
+  h.coordinator.step(h.now, e, &out);
+  ASSERT_EQ(out.size(), 1u);
+  using ReplyTo = std::pair<ConnectionId, RespOut>;
+  const auto& reply = std::get<ReplyTo>(out[0]).second;
+  EXPECT_EQ(reply.bytes, "+OK\r\n");
+  EXPECT_TRUE(reply.close);
+}
+
+TEST(CoordinatorTest, EddyMembersAsksEveryMemberAndSortsTheirAnswers) {
+  Harness h(3);
+  h.request({"EDDY.MEMBERS"});
+  ASSERT_EQ(h.ops.size(), 3u);
+  for (size_t i : {2u, 0u, 1u}) {
+    const auto& [member, op] = h.ops[i];
+    CoordinatorEvent e;
+    e.kind = CoordinatorEvent::Kind::kReply;
+    e.reply.kind = OpKind::kDigest;
+    e.reply.ref = op.ref;
+    e.reply.member = member.raw;
+    e.reply.count = 5;
+    e.reply.digest = 0xabc;
+    h.run(std::move(e));
+  }
+  EXPECT_THAT(h.client, HasSubstr("*3\r\n*3\r\n:0\r\n:5\r\n$16\r\n0000000000000abc\r\n*3\r\n:1\r\n"));
+}
+
+TEST(CoordinatorTest, RepliesForAConnectionThatLeftAreDropped) {
+  Harness h;
+  h.request({"GET", "a"});
+  CoordinatorEvent gone;
+  gone.kind = CoordinatorEvent::Kind::kDisconnect;
+  gone.conn = kConn;
+  h.run(gone);
+  h.answer(0, {"A"});
+  EXPECT_EQ(h.client, "");
+  EXPECT_EQ(h.coordinator.connections(), 0u);
+}
+
+TEST(CoordinatorTest, OversizedValuesAreRefusedWithTheLimit) {
+  CoordinatorOptions options;
+  options.limits.max_value_bytes = 4;
+  Coordinator c(options);
+  std::vector<CoordinatorAction> out;
+  CoordinatorEvent e;
+  e.kind = CoordinatorEvent::Kind::kRequest;
+  e.conn = kConn;
+  e.request.args = {"SET", "k", "12345"};
+  c.step(Instant{}, e, &out);
+  ASSERT_EQ(out.size(), 1u);
+  using ReplyTo = std::pair<ConnectionId, RespOut>;
+  EXPECT_EQ(std::get<ReplyTo>(out[0]).second.bytes,
+            "-ERR value of 5 bytes is over the limit of 4 bytes\r\n");
+}
+
+}  // namespace
+}  // namespace eddy::kvs
