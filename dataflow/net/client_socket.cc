@@ -104,6 +104,21 @@ absl::Status ClientSocket::write(absl::string_view bytes, Duration timeout) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<size_t> ClientSocket::read_some(char* into, size_t n, Duration timeout) {
+  if (fd_ < 0) return absl::FailedPreconditionError("the connection is closed");
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    const ssize_t got = ::recv(fd_, into, n, 0);
+    if (got > 0) return static_cast<size_t>(got);
+    if (got == 0) return absl::UnavailableError("the server closed the connection");
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      if (absl::Status s = wait_for(fd_, POLLIN, deadline, "waiting for a reply"); !s.ok()) return s;
+    } else if (errno != EINTR) {
+      return errno_status("read failed");
+    }
+  }
+}
+
 absl::StatusOr<std::string> ClientSocket::read_frame(Duration timeout) {
   if (fd_ < 0) return absl::FailedPreconditionError("the connection is closed");
   const auto deadline = std::chrono::steady_clock::now() + timeout;

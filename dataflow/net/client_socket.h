@@ -26,6 +26,9 @@ class ClientSocket {
   absl::Status write(absl::string_view bytes, Duration timeout);
   // The next frame's body, waiting up to `timeout` for it to arrive whole.
   absl::StatusOr<std::string> read_frame(Duration timeout);
+  // Raw bytes, for protocols without eddy's framing: at least 1 and at most `n` bytes, waiting up
+  // to `timeout`. Fails when the peer closed the connection.
+  absl::StatusOr<size_t> read_some(char* into, size_t n, Duration timeout);
   // Closes the connection; later calls fail.
   void close();
 

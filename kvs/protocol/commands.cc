@@ -27,6 +27,7 @@ constexpr CommandSpec kCommands[] = {
     {"exists", -2, CommandKind::kExists, "readonly fast"},
     {"dbsize", 1, CommandKind::kDbsize, "readonly fast"},
     {"eddy.members", 1, CommandKind::kEddyMembers, "readonly"},
+    {"eddy.getfrom", 3, CommandKind::kEddyGetFrom, "readonly"},
     {"ping", -1, CommandKind::kPing, "fast"},
     {"echo", 2, CommandKind::kEcho, "fast"},
     {"info", -1, CommandKind::kInfo, "loading stale"},
@@ -85,6 +86,7 @@ bool is_data(CommandKind kind) {
     case CommandKind::kExists:
     case CommandKind::kDbsize:
     case CommandKind::kEddyMembers:
+    case CommandKind::kEddyGetFrom:
       return true;
     default:
       return false;
@@ -152,6 +154,15 @@ Command parse_command(RespRequest request, const CommandLimits& limits) {
       if (a.size() != 2) return wrong_arity("client|setname");
       if (!valid_client_name(a[1])) {
         return error("ERR Client names cannot contain spaces, newlines or special characters.");
+      }
+      return command;
+    }
+    case CommandKind::kEddyGetFrom: {
+      const std::string& m = a[0];
+      if (m.empty() || m.size() > 9 || !std::all_of(m.begin(), m.end(), [](char c) {
+            return std::isdigit(static_cast<unsigned char>(c));
+          })) {
+        return error("ERR value is not an integer or out of range");
       }
       return command;
     }

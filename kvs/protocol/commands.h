@@ -1,9 +1,16 @@
 // Commands: a client's RESP request read as one of the commands eddy's stores speak, with the
 // arity and syntax checks (and error texts) of Redis 7.
 //
-// Data commands (GET SET DEL MGET MSET EXISTS DBSIZE EDDY.MEMBERS) go to the cluster; the others
-// (PING ECHO INFO COMMAND CONFIG CLIENT SELECT QUIT) are answered by the coordinator. A request
-// that is not a valid command becomes an immediate error reply: the connection stays open.
+// Data commands (GET SET DEL MGET MSET EXISTS DBSIZE) go to the cluster; the others (PING ECHO
+// INFO COMMAND CONFIG CLIENT SELECT QUIT) are answered by the coordinator. A request that is not
+// a valid command becomes an immediate error reply: the connection stays open.
+//
+// Two admin commands look inside a replicated store:
+//   EDDY.MEMBERS            for every member: [id, live keys, digest of its whole table (hex),
+//                           client ops the coordinator has routed to it]; equal digests mean
+//                           equal tables.
+//   EDDY.GETFROM member key the value `member` holds for `key`, read there directly (no session
+//                           guarantees: it shows what that replica has right now).
 #ifndef EDDY_KVS_PROTOCOL_COMMANDS_H_
 #define EDDY_KVS_PROTOCOL_COMMANDS_H_
 
@@ -24,6 +31,7 @@ enum class CommandKind {
   kExists,
   kDbsize,
   kEddyMembers,
+  kEddyGetFrom,
   kPing,
   kEcho,
   kInfo,

@@ -110,19 +110,35 @@ void Coordinator::dispatch(Instant now, ConnectionId conn, Session& session, uin
         targets.push_back(MemberId{m});
       }
       break;
+    case CommandKind::kEddyGetFrom: {
+      const uint32_t m = static_cast<uint32_t>(std::stoul(command.args[0]));
+      if (m >= options_.members) {
+        pending.bytes.clear();
+        append_error(&pending.bytes, absl::StrCat("ERR no member ", m, ": the cluster has ",
+                                                  options_.members));
+        pending.done = true;
+        return;
+      }
+      op(OpKind::kGet, std::move(command.args[1]));
+      targets.push_back(MemberId{m});
+      break;
+    }
     default:
       break;
   }
   pending.parts = static_cast<uint32_t>(ops.size());
   pending.results.resize(ops.size());
+  if (routed_.size() < options_.members) routed_.resize(options_.members, 0);
   for (size_t i = 0; i < ops.size(); ++i) {
     MemberOp& o = ops[i];
-    const MemberId member = i < targets.size() ? targets[i] : next_member();
+    const bool addressed = i < targets.size();  // admin commands name their member
+    const MemberId member = addressed ? targets[i] : next_member();
+    if (!addressed) ++routed_[member.raw];
     if (o.kind == OpKind::kPut || o.kind == OpKind::kDelete) {
       o.version = Version{member.raw, next_stamp(now)};
       session.seen.raise(o.version);  // later reads must see it
     } else {
-      o.needs = session.seen;
+      if (!addressed) o.needs = session.seen;  // EDDY.GETFROM shows the replica as it is
       ++session.reads_in_flight;
     }
     out->emplace_back(std::pair(member, std::move(o)));
@@ -188,6 +204,7 @@ std::string Coordinator::assemble(const Pending& pending) const {
   };
   switch (pending.kind) {
     case CommandKind::kGet:
+    case CommandKind::kEddyGetFrom:
       append_get(pending.results[0]);
       break;
     case CommandKind::kMget:
@@ -219,10 +236,11 @@ std::string Coordinator::assemble(const Pending& pending) const {
                 [](const MemberReply& a, const MemberReply& b) { return a.member < b.member; });
       append_array_header(&out, members.size());
       for (const MemberReply& r : members) {
-        append_array_header(&out, 3);
+        append_array_header(&out, 4);
         append_integer(&out, r.member);
         append_integer(&out, static_cast<int64_t>(r.count));
         append_bulk(&out, absl::StrFormat("%016x", r.digest));
+        append_integer(&out, static_cast<int64_t>(r.member < routed_.size() ? routed_[r.member] : 0));
       }
       break;
     }

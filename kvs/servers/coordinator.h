@@ -103,6 +103,7 @@ class Coordinator {
 
   CoordinatorOptions options_;
   absl::flat_hash_map<ConnectionId, Session> sessions_;
+  std::vector<uint64_t> routed_;  // client ops sent to each member (EDDY.MEMBERS)
   uint64_t last_stamp_ = 0;
   uint64_t next_member_ = 0;
 };

@@ -440,3 +440,236 @@ def connection_re(host="127.0.0.1"):
 def connected_count(inst, peer):
     """How often `inst` logged that a connection with `peer` (e.g. "workers/1") opened."""
     return inst.count(connected_re(peer))
+
+
+# ----------------------------------------------------------------------------------- key-value store
+#
+# eddy-kvs (tools/eddy-kvs) speaks the Redis protocol. KvsLayout places its replicated form
+# (locations "coordinator", "members" and "clients" with port "resp"); EddyTestCase.start_kvs_*
+# start it; RespConnection is a raw-socket client that reads replies exactly as sent, for the
+# tests that check bytes on the wire. The Redis client library (redis-py) is imported only by
+# the tests that use it, so the other tests keep needing nothing beyond the standard library.
+
+class KvsLayout:
+    """Where a replicated key-value store's coordinator, members and RESP port live."""
+
+    def __init__(self, members, host="127.0.0.1"):
+        self.host = host
+        self.n = members
+        self.coordinator = free_port(host)
+        self.members = [free_port(host) for _ in range(members)]
+        self.resp = free_port(host)
+
+    def yaml(self):
+        members = ", ".join(f"{self.host}:{p}" for p in self.members)
+        return ("locations:\n"
+                "  coordinator:\n"
+                f"    process: {self.host}:{self.coordinator}\n"
+                "  members:\n"
+                f"    members: [{members}]\n"
+                "  clients:\n"
+                "    ports:\n"
+                f"      resp: {self.host}:{self.resp}\n")
+
+
+class RespError(Exception):
+    """An error reply ("-ERR ...") read by RespConnection; str() is its text."""
+
+
+class RespConnection:
+    """A raw RESP2 client on one TCP connection: sends bytes as given, parses replies.
+
+    Every read has the hang guard as its timeout."""
+
+    def __init__(self, port, host="127.0.0.1", timeout=HANG_GUARD_SECONDS):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.buf = b""
+
+    def close(self):
+        self.sock.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def command(self, *args):
+        """Sends one command as a multibulk array and returns its reply (RespError for an
+        error reply, returned, not raised)."""
+        self.send(encode_command(*args))
+        return self.reply()
+
+    def _fill(self):
+        data = self.sock.recv(65536)
+        if not data:
+            raise EOFError(f"connection closed by the server; unparsed bytes: {self.buf!r}")
+        self.buf += data
+
+    def _line(self):
+        while b"\r\n" not in self.buf:
+            self._fill()
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def reply(self):
+        """The next reply: str (+simple), RespError (-error), int (:integer), bytes or None
+        ($bulk), list or None (*array)."""
+        line = self._line()
+        kind, rest = line[:1], line[1:]
+        if kind == b"+":
+            return rest.decode()
+        if kind == b"-":
+            return RespError(rest.decode())
+        if kind == b":":
+            return int(rest)
+        if kind == b"$":
+            n = int(rest)
+            if n < 0:
+                return None
+            while len(self.buf) < n + 2:
+                self._fill()
+            data, self.buf = self.buf[:n], self.buf[n + 2:]
+            return data
+        if kind == b"*":
+            n = int(rest)
+            return None if n < 0 else [self.reply() for _ in range(n)]
+        raise AssertionError(f"not a RESP reply: {line!r}")
+
+    def read_all_until_closed(self):
+        """Everything the server sends until it closes the connection (hang guard: the socket
+        timeout raises if it never does)."""
+        data, self.buf = self.buf, b""
+        while True:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                return data
+            data += chunk
+
+
+def encode_command(*args):
+    """One command as a RESP multibulk array; arguments may be str, bytes or int."""
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        if isinstance(a, int):
+            a = str(a)
+        if isinstance(a, str):
+            a = a.encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
+def _kvs_ready_lines(members):
+    """What a replicated store logs, per instance, once every connection it needs is open."""
+    needs = {"coordinator": [f"members/{m}" for m in range(members)]}
+    for m in range(members):
+        needs[f"members/{m}"] = ["coordinator"] + [f"members/{o}" for o in range(members)
+                                                   if o != m]
+    return needs
+
+
+class KvsTestCase(EddyTestCase):
+    """An EddyTestCase that starts eddy-kvs, local or replicated, on free ports."""
+
+    def start_kvs_local(self, extra=()):
+        """Starts `eddy-kvs --mode=local` on a free port; returns (instance, RESP port)."""
+        def start():
+            port = free_port()
+            inst = self.start("eddy-kvs", [binary("eddy-kvs"), "--mode=local",
+                                           f"--resp-port={port}"] + list(extra))
+            self.wait_running([inst])
+            return inst, port
+        return self.with_fresh_ports(start)
+
+    def start_kvs_replicated(self, members=3, extra=(), deploy=False):
+        """Starts a replicated store: each instance directly, or all under eddy-deploy. Waits
+        until the coordinator and every member are connected to all they talk to. Returns
+        ({name: instance} (or {"eddy-deploy": instance}), RESP port)."""
+        def start():
+            layout = KvsLayout(members)
+            topology = self.write("kvs.yaml", layout.yaml())
+            args = ["--mode=replicated"] + list(extra)
+            if deploy:
+                inst = self.start("eddy-deploy", [binary("eddy-deploy"), topology, "--",
+                                                  binary("eddy-kvs")] + args)
+                self._wait_deploy_ready(inst, members)
+                return {"eddy-deploy": inst}, layout.resp
+            started = {"coordinator": self.start_instance("eddy-kvs", topology, "coordinator",
+                                                          extra=args)}
+            for m in range(members):
+                started[f"members/{m}"] = self.start_instance("eddy-kvs", topology, "members",
+                                                              member=m, extra=args)
+            self.wait_running(list(started.values()))
+            for name, peers in _kvs_ready_lines(members).items():
+                for peer in peers:
+                    self.wait_for_log(started[name], connected_re(peer))
+            return started, layout.resp
+        return self.with_fresh_ports(start)
+
+    def _wait_deploy_ready(self, deploy, members):
+        def ready():
+            text = deploy.log()
+            if not deploy.alive():
+                if "cannot listen on" in text and "in use" in text:
+                    raise PortCollision(text)
+                self.fail(f"eddy-deploy exited with status {deploy.returncode()}:\n{text}")
+            for name, peers in _kvs_ready_lines(members).items():
+                for peer in peers:
+                    if not re.search(r"^\[" + re.escape(name) + r"\] " + connected_re(peer),
+                                     text, re.M):
+                        return False
+            return True
+        self.wait_until(ready, "every instance of the store connected to its peers")
+
+    # ---- clients
+
+    def redis_cli(self, port, *args, stdin=None, extra=("--no-raw",)):
+        """Runs the real redis-cli; returns (exit status, stdout + stderr as text)."""
+        path = shutil.which("redis-cli")
+        if path is None:
+            raise AssertionError("redis-cli is not installed (tools/setup installs it)")
+        proc = subprocess.run([path, "-h", "127.0.0.1", "-p", str(port)] + list(extra) +
+                              [str(a) for a in args],
+                              input=stdin.encode() if isinstance(stdin, str) else stdin,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              timeout=HANG_GUARD_SECONDS, preexec_fn=_die_with_parent)
+        return proc.returncode, proc.stdout.decode("utf-8", "replace")
+
+    def redis(self, port, **kwargs):
+        """A redis-py client on one connection of its own (closed at the end of the test)."""
+        import redis  # python3-redis, installed by tools/setup
+        client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=HANG_GUARD_SECONDS,
+                             socket_connect_timeout=HANG_GUARD_SECONDS,
+                             single_connection_client=True, **kwargs)
+        self.addCleanup(client.close)
+        return client
+
+    def eddy_members(self, port):
+        """EDDY.MEMBERS on a fresh connection: [(member id, live keys, digest)]."""
+        with RespConnection(port) as conn:
+            rows = conn.command("EDDY.MEMBERS")
+        if isinstance(rows, RespError):
+            self.fail(f"EDDY.MEMBERS failed: {rows}")
+        return [(m, count, digest.decode()) for m, count, digest in rows]
+
+    def wait_converged(self, port, members):
+        """Polls EDDY.MEMBERS until `members` members report the same digest and key count
+        (gossip may lag a moment); returns the rows."""
+        last = []
+
+        def converged():
+            rows = self.eddy_members(port)
+            last[:] = rows
+            if len(rows) != members:
+                return None
+            if len({(count, digest) for _, count, digest in rows}) != 1:
+                return None
+            return rows
+        try:
+            return self.wait_until(converged, f"{members} members with equal digests",
+                                   interval=0.1)
+        except AssertionError as e:
+            raise AssertionError(f"{e}; last EDDY.MEMBERS: {last}") from None
