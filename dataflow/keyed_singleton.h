@@ -89,6 +89,26 @@ class KeyedSingleton : public internal::Handle<L> {
                              this->spec("query", {probes.node()}), std::move(f)));
   }
 
+  // Runs f(state, table, x) over `events` in order, starting from `init`, and emits what f
+  // returns (a std::optional or a range), as Stream::scan does; f reads this table in place
+  // through a TableView (with defer_tick(): as the previous tick left it). The state restarts
+  // every tick, or lives on with `across_ticks = true`.
+  template <class In, class O2, class S, class F>
+  auto scan_over(const Stream<In, L, Bounded, O2>& events, S init, F f,
+                 bool across_ticks = false) const {
+    require_bounded("scan_over");
+    static_assert(kIsTotalOrder<O2>, "scan_over runs f in event order: the events need TotalOrder");
+    internal::require_same_location(this->location_, events.location(), "scan_over");
+    static_assert(internal::kIsUserCallable<F, S&, const TableView<K, V>&, In&&>,
+                  "scan_over(events, init, f): f must accept (S&, const TableView<K, V>&, event)");
+    using R = std::decay_t<internal::UserResult<F, S&, const TableView<K, V>&, In&&>>;
+    using Out = typename internal::ScanOutput<R>::type;
+    return Stream<Out, L, Bounded, TotalOrder>(
+        this->location_, this->template add<internal::TableScanNode<K, V, In, S, Out, F>>(
+                             this->spec("scan_over", {events.node()}), std::move(init),
+                             std::move(f), across_ticks));
+  }
+
   Stream<std::pair<K, V>, L, B, NoOrder> entries() const {
     return read<internal::TableRead::kEntries>("entries");
   }

@@ -19,6 +19,7 @@
 #ifndef EDDY_DATAFLOW_STREAM_H_
 #define EDDY_DATAFLOW_STREAM_H_
 
+#include <array>
 #include <optional>
 #include <ranges>
 #include <string>
@@ -313,6 +314,19 @@ class Stream : public internal::Handle<L> {
     return reduce_impl("last", [](T& acc, T&& x) { acc = std::move(x); }, !kIsBounded<B>);
   }
 
+  // N streams: each element moves to branch f(x), a number below N (no copies). Order within a
+  // branch is kept.
+  //   auto [small, large] = s.partition<2>([](const int& x) { return x < 10 ? 0 : 1; });
+  template <size_t N, class F>
+  std::array<Stream<T, L, B, O>, N> partition(F f) const {
+    static_assert(N >= 1, "partition<N>: N must be at least 1");
+    static_assert(internal::kIsUserCallable<F, const T&>,
+                  "partition<N>(f): f must accept `const T&` and return the branch number");
+    const internal::NodeId whole = this->template add<internal::PartitionNode<T, N, F>>(
+        this->spec("partition"), std::move(f));
+    return make_branches<N>(whole, std::make_index_sequence<N>());
+  }
+
   // The same elements, declared TotalOrder. REQUIRES: nothing downstream depends on the order
   // (e.g. a scan whose result is the same for any order, like re-sequencing by a number the
   // elements carry). The caller vouches for it; the engine cannot check.
@@ -509,6 +523,16 @@ class Stream : public internal::Handle<L> {
  private:
   template <class, class, class, class>
   friend class AcrossTicks;
+
+  template <size_t N, size_t... I>
+  std::array<Stream<T, L, B, O>, N> make_branches(internal::NodeId whole,
+                                                   std::index_sequence<I...>) const {
+    return {Stream<T, L, B, O>(
+        this->location_, internal::add_node<internal::PartitionBranchNode<T, N>>(
+                             this->location_,
+                             internal::spec_at(this->location_, "branch " + std::to_string(I), {whole}),
+                             I))...};
+  }
 
   template <internal::ElementwiseKind kKind, class U, class F>
   Stream<U, L, B, O> elementwise(const char* op, F f) const {

@@ -41,6 +41,8 @@ class Context {
   }
   // The injected clock's current instant.
   Instant now() const { return clock_->now(); }
+  // The instant this tick started: the same for everything a tick does, and free to read.
+  Instant tick_start() const { return tick_start_; }
   // This instance's random generator.
   Rng& rng() { return *rng_; }
   // Number of the tick now running at this instance, from 0.
@@ -56,6 +58,7 @@ class Context {
   const Clock* clock_;
   Rng* rng_;
   uint64_t tick_ = 0;
+  Instant tick_start_;
 };
 
 }  // namespace eddy

@@ -259,6 +259,57 @@ class ScanNode final : public SinkNode<In, std::vector<Out>> {
   bool persistent_;
 };
 
+// partition<N>(f): moves each element into branch f(x) (< N). The node's port holds the N
+// branches; each PartitionBranchNode takes its branch out of it (a swap, no copies).
+template <class T, size_t N, class F>
+class PartitionNode final : public SinkNode<T, std::array<std::vector<T>, N>> {
+ public:
+  PartitionNode(NodeSpec spec, F f)
+      : SinkNode<T, std::array<std::vector<T>, N>>(std::move(spec), type_name<T>()), f_(std::move(f)) {}
+
+ protected:
+  std::unique_ptr<ChunkSink<T>> make_typed_sink(InstanceBuilder& builder) const override {
+    auto* branches = &builder.port<std::array<std::vector<T>, N>>(this->id());
+    InstanceCore* core = &builder.core();
+    return make_lambda_sink<T>(
+        [branches] {
+          for (auto& branch : *branches) branch.clear();
+        },
+        [branches, core, f = f_](std::span<T> items) mutable {
+          for (T& x : items) {
+            const size_t i = static_cast<size_t>(call_user(f, core->context(), static_cast<const T&>(x)));
+            EDDY_CHECK(i < N, "partition: the selector returned ", i, " for ", N, " branches");
+            (*branches)[i].push_back(std::move(x));
+          }
+        },
+        [] {});
+  }
+
+ private:
+  F f_;
+};
+
+template <class T, size_t N>
+class PartitionBranchNode final : public GeneralNode<std::vector<T>> {
+ public:
+  PartitionBranchNode(NodeSpec spec, size_t branch)
+      : GeneralNode<std::vector<T>>(std::move(spec), type_name<T>()), branch_(branch) {}
+
+  std::unique_ptr<RuntimeNode> make_runtime(InstanceBuilder& b) const override {
+    auto* out = &b.port<std::vector<T>>(this->id());
+    auto* branches = &b.port<std::array<std::vector<T>, N>>(this->inputs()[0]);
+    InstanceCore* core = &b.core();
+    return make_lambda_runtime([=, branch = branch_, id = this->id()] {
+      out->clear();
+      out->swap((*branches)[branch]);
+      core->count(id, out->size());
+    });
+  }
+
+ private:
+  size_t branch_;
+};
+
 // sort(): the tick's elements in ascending order (stable).
 template <class T>
 class SortNode final : public SinkNode<T, std::vector<T>> {

@@ -146,6 +146,47 @@ class QueryNode final : public GeneralNode<std::vector<Out>> {
   F f_;
 };
 
+// table.scan_over(events, init, f): f(state, table, x) for each event in order, emitting what f
+// returns (std::optional or range), with read access to the table in place.
+template <class K, class V, class In, class S, class Out, class F>
+class TableScanNode final : public GeneralNode<std::vector<Out>> {
+ public:
+  TableScanNode(NodeSpec spec, S init, F f, bool persistent)
+      : GeneralNode<std::vector<Out>>(std::move(spec), type_name<Out>()),
+        init_(std::move(init)),
+        f_(std::move(f)),
+        persistent_(persistent) {}
+
+  std::unique_ptr<RuntimeNode> make_runtime(InstanceBuilder& b) const override {
+    auto* out = &b.port<std::vector<Out>>(this->id());
+    auto* table = &b.port<KeyedTableView<K, V>>(this->inputs()[0]);
+    auto* events = &b.port<std::vector<In>>(this->inputs()[1]);
+    const bool may_move = b.may_move_from(this->inputs()[1]);
+    InstanceCore* core = &b.core();
+    auto state = std::make_shared<std::optional<S>>();
+    return make_lambda_runtime([=, this, f = f_]() mutable {
+      out->clear();
+      if (!persistent_ || !state->has_value()) state->emplace(init_);
+      const TableView<K, V> view(*table);
+      for (In& x : *events) {
+        auto result = may_move ? call_user(f, core->context(), **state, view, std::move(x))
+                               : call_user(f, core->context(), **state, view, In(x));
+        if constexpr (requires { result.has_value(); }) {
+          if (result.has_value()) out->push_back(std::move(*result));
+        } else {
+          for (auto&& y : result) out->push_back(std::move(y));
+        }
+      }
+      core->count(this->id(), out->size());
+    });
+  }
+
+ private:
+  S init_;
+  F f_;
+  bool persistent_;
+};
+
 // key_count: Singleton<size_t>.
 template <class K, class V>
 class KeyCountNode final : public GeneralNode<std::optional<size_t>> {

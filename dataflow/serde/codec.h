@@ -10,9 +10,6 @@
 #include <cstdint>
 #include <cstring>
 #include <exception>
-#include <istream>
-#include <ostream>
-#include <streambuf>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -20,7 +17,6 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "cereal/archives/binary.hpp"
 #include "cereal/types/map.hpp"
 #include "cereal/types/optional.hpp"
 #include "cereal/types/set.hpp"
@@ -30,14 +26,15 @@
 #include "cereal/types/variant.hpp"
 #include "cereal/types/vector.hpp"
 #include "dataflow/core/internal/type_name.h"
+#include "dataflow/serde/archive.h"
 
 namespace eddy {
 
 // True when Cereal can write and read T with its binary archives.
 template <class T>
 inline constexpr bool kIsSerializable =
-    cereal::traits::is_output_serializable<T, cereal::BinaryOutputArchive>::value &&
-    cereal::traits::is_input_serializable<T, cereal::BinaryInputArchive>::value;
+    cereal::traits::is_output_serializable<T, serde::StringOutputArchive>::value &&
+    cereal::traits::is_input_serializable<T, serde::SpanInputArchive>::value;
 
 namespace internal {
 
@@ -52,44 +49,13 @@ struct RequireSerializable {
   static constexpr bool value = true;
 };
 
-// A streambuf that appends to a std::string (no copies, no locale machinery).
-class StringAppendBuf final : public std::streambuf {
- public:
-  explicit StringAppendBuf(std::string* out) : out_(out) {}
-
- protected:
-  std::streamsize xsputn(const char* s, std::streamsize n) override {
-    out_->append(s, static_cast<size_t>(n));
-    return n;
-  }
-  int_type overflow(int_type c) override {
-    if (c != traits_type::eof()) out_->push_back(static_cast<char>(c));
-    return c;
-  }
-
- private:
-  std::string* out_;
-};
-
-// A streambuf reading from a fixed byte range.
-class ByteViewBuf final : public std::streambuf {
- public:
-  explicit ByteViewBuf(std::string_view bytes) {
-    char* begin = const_cast<char*>(bytes.data());
-    setg(begin, begin, begin + bytes.size());
-  }
-  size_t remaining() const { return static_cast<size_t>(egptr() - gptr()); }
-};
-
 }  // namespace internal
 
 // Appends the encoding of `items` to `out`.
 template <class T>
 void encode_batch(const std::vector<T>& items, std::string* out) {
   static_assert(internal::RequireSerializable<T>::value);
-  internal::StringAppendBuf buf(out);
-  std::ostream stream(&buf);
-  cereal::BinaryOutputArchive archive(stream);
+  serde::StringOutputArchive archive(out);
   archive(items);
 }
 
@@ -119,18 +85,16 @@ absl::Status decode_batch(std::string_view bytes, std::vector<T>* out) {
                                             " bytes"));
   }
   std::vector<T> decoded;
-  internal::ByteViewBuf buf(bytes);
-  std::istream stream(&buf);
+  serde::SpanInputArchive archive(bytes.data(), bytes.size());
   try {
-    cereal::BinaryInputArchive archive(stream);
     archive(decoded);
   } catch (const std::exception& e) {
     return absl::DataLossError(absl::StrCat("batch of ", internal::type_name<T>(),
                                             " does not decode: ", e.what()));
   }
-  if (buf.remaining() != 0) {
+  if (archive.remaining() != 0) {
     return absl::DataLossError(absl::StrCat("batch of ", internal::type_name<T>(), " has ",
-                                            buf.remaining(), " bytes of trailing garbage"));
+                                            archive.remaining(), " bytes of trailing garbage"));
   }
   if (out->empty()) {
     *out = std::move(decoded);
@@ -145,9 +109,7 @@ absl::Status decode_batch(std::string_view bytes, std::vector<T>* out) {
 template <class T>
 void encode_value(const T& value, std::string* out) {
   static_assert(internal::RequireSerializable<T>::value);
-  internal::StringAppendBuf buf(out);
-  std::ostream stream(&buf);
-  cereal::BinaryOutputArchive archive(stream);
+  serde::StringOutputArchive archive(out);
   archive(value);
 }
 
@@ -155,18 +117,16 @@ void encode_value(const T& value, std::string* out) {
 template <class T>
 absl::Status decode_value(std::string_view bytes, T* out) {
   static_assert(internal::RequireSerializable<T>::value);
-  internal::ByteViewBuf buf(bytes);
-  std::istream stream(&buf);
+  serde::SpanInputArchive archive(bytes.data(), bytes.size());
   try {
-    cereal::BinaryInputArchive archive(stream);
     archive(*out);
   } catch (const std::exception& e) {
     return absl::DataLossError(
         absl::StrCat("a ", internal::type_name<T>(), " does not decode: ", e.what()));
   }
-  if (buf.remaining() != 0) {
+  if (archive.remaining() != 0) {
     return absl::DataLossError(absl::StrCat("a ", internal::type_name<T>(), " has ",
-                                            buf.remaining(), " bytes of trailing garbage"));
+                                            archive.remaining(), " bytes of trailing garbage"));
   }
   return absl::OkStatus();
 }

@@ -50,5 +50,30 @@ TEST(CodecTest, RefusesImpossibleElementCountsBeforeAllocating) {
   EXPECT_THAT(decode_batch(bytes, &out).message(), HasSubstr("claims 1152921504606846976 elements"));
 }
 
+TEST(CodecTest, RefusesANestedSizeClaimBeforeAllocatingForIt) {
+  // One element: a string claiming 2^40 bytes, with 3 bytes behind it.
+  std::string bytes;
+  const uint64_t one = 1, huge = uint64_t{1} << 40;
+  bytes.append(reinterpret_cast<const char*>(&one), 8);
+  bytes.append(reinterpret_cast<const char*>(&huge), 8);
+  bytes.append("abc");
+  std::vector<std::string> out;
+  EXPECT_THAT(decode_batch(bytes, &out).message(),
+              HasSubstr("a container claims 1099511627776 elements with 3 bytes left"));
+}
+
+TEST(CodecTest, MatchesCerealsOwnBinaryFormat) {
+  // The bytes are Cereal's binary archive format: a count, then the elements.
+  const std::string bytes = encode_batch(std::vector<std::pair<uint32_t, std::string>>{{7, "ab"}});
+  std::string expected;
+  const uint64_t count = 1, length = 2;
+  const uint32_t seven = 7;
+  expected.append(reinterpret_cast<const char*>(&count), 8);
+  expected.append(reinterpret_cast<const char*>(&seven), 4);
+  expected.append(reinterpret_cast<const char*>(&length), 8);
+  expected.append("ab");
+  EXPECT_EQ(bytes, expected);
+}
+
 }  // namespace
 }  // namespace eddy

@@ -21,6 +21,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
+#include "dataflow/core/rng.h"
 #include "dataflow/eddy.h"
 #include "kvs/core/kvs_core.h"
 #include "kvs/core/types.h"
@@ -43,120 +44,102 @@ struct Write {
 
 namespace internal {
 
-// One thing a member processes in a tick, in order.
-template <class Model>
-struct MemberEvent {
-  enum class Kind : uint8_t { kApplied, kGossip, kParked, kOp };
-  Kind kind = Kind::kOp;
-  Version applied;           // kApplied: a (origin, stamp) high-water mark as of the last tick
-  Write<Model> gossip;       // kGossip
-  MemberOp op;               // kParked, kOp
-  std::optional<typename Model::Value> prior;  // the table's value for the key, last tick
-
-  const Key& key() const { return kind == Kind::kGossip ? gossip.key : op.key; }
+// What a member processes in a tick, in order.
+struct AppliedMark {
+  Version applied;  // a (origin, stamp) high-water mark as of the last tick
 };
-
-// What processing one event produced.
-template <class Model>
-struct MemberStep {
-  enum class Kind : uint8_t { kWrite, kReply, kPark, kTableQuery };
-  Kind kind = Kind::kReply;
-  Write<Model> write;  // kWrite (`local`: first applied here, to gossip)
-  bool local = false;
-  MemberReply reply;   // kReply
-  MemberOp op;         // kPark, kTableQuery
+struct ParkedOp {
+  MemberOp op;  // a GET (or DBSIZE) that waited for its session's writes
 };
+template <class Model>
+using MemberEvent = std::variant<AppliedMark, Write<Model>, ParkedOp, MemberOp>;
+
+// What processing an event produced; partition() sends each kind to its one consumer.
+template <class Model>
+struct TableWrite {
+  Key key;
+  typename Model::Value value;
+  Version version;
+};
+template <class Model>
+using MemberStep =
+    std::variant<TableWrite<Model>, Write<Model>, MemberReply, ParkedOp, MemberOp, AppliedMark>;
 
 // The in-tick state of a member's ordered pass: this tick's writes so far, and what has been
 // applied (the last tick's marks, raised by this tick's writes).
 template <class Model>
 struct MemberPass {
-  absl::flat_hash_map<Key, typename Model::Value> written;
+  using Value = typename Model::Value;
+  absl::flat_hash_map<Key, Value> written;
   VersionVector applied;
+  bool gossips = true;
 
-  // The value of `key` now: the table's last-tick value merged with this tick's writes so far.
-  std::optional<typename Model::Value> current(const Key& key,
-                                               const std::optional<typename Model::Value>& prior) {
+  // The value of `key` now: the last tick's table merged with this tick's writes so far.
+  std::optional<Value> current(const TableView<Key, Value>& table, const Key& key) const {
+    const Value* prior = table.find(key);
     auto it = written.find(key);
-    if (it == written.end()) return prior;
-    if (!prior) return it->second;
-    typename Model::Value merged = *prior;
+    if (it == written.end()) return prior != nullptr ? std::optional<Value>(*prior) : std::nullopt;
+    if (prior == nullptr) return it->second;
+    Value merged = *prior;
     merged.merge(it->second);
     return merged;
   }
 
-  void record(const Write<Model>& write) {
-    auto [it, inserted] = written.try_emplace(write.key, write.value);
-    if (!inserted) it->second.merge(write.value);
-    applied.raise(write.version);
+  // Applies a write: remembers it for later reads of this tick, and emits it to the table (and,
+  // when `local`, to gossip).
+  template <class Out>
+  void apply(Key key, Value value, Version version, bool local, Out& out) {
+    auto [it, inserted] = written.try_emplace(key, value);
+    if (!inserted) it->second.merge(value);
+    applied.raise(version);
+    if (local && gossips) out.push_back(Write<Model>{key, value, version});
+    out.push_back(TableWrite<Model>{std::move(key), std::move(value), version});
+    out.push_back(AppliedMark{version});
   }
 };
 
 template <class Model>
-using MemberSteps = absl::InlinedVector<MemberStep<Model>, 2>;
+using MemberSteps = absl::InlinedVector<MemberStep<Model>, 4>;
 
 template <class Model>
-MemberSteps<Model> member_step(Context& ctx, MemberPass<Model>& pass, MemberEvent<Model>&& event) {
-  using Event = MemberEvent<Model>;
-  using Step = MemberStep<Model>;
+MemberSteps<Model> member_step(Context& ctx, MemberPass<Model>& pass,
+                               const TableView<Key, typename Model::Value>& table,
+                               MemberEvent<Model>&& event) {
   MemberSteps<Model> out;
-  switch (event.kind) {
-    case Event::Kind::kApplied:
-      pass.applied.raise(event.applied);
-      break;
-    case Event::Kind::kGossip: {
-      pass.record(event.gossip);
-      Step step;
-      step.kind = Step::Kind::kWrite;
-      step.write = std::move(event.gossip);
-      out.push_back(std::move(step));
-      break;
-    }
-    case Event::Kind::kParked:
-    case Event::Kind::kOp: {
-      MemberOp& op = event.op;
-      if (op.kind == OpKind::kPut || op.kind == OpKind::kDelete) {
-        op.version.origin = ctx.member_id().raw;
-        std::optional<typename Model::Value> now = pass.current(op.key, event.prior);
-        const bool existed = now && Model::live(*now);
-        std::optional<std::string> bytes;
-        if (op.kind == OpKind::kPut) bytes = std::move(op.value);
-        Write<Model> write{op.key, Model::write(std::move(bytes), op.version,
-                                                now ? &*now : nullptr),
-                           op.version};
-        pass.record(write);
-        Step applied;
-        applied.kind = Step::Kind::kWrite;
-        applied.write = std::move(write);
-        applied.local = true;
-        out.push_back(std::move(applied));
-        Step reply;
-        reply.reply.kind = op.kind;
-        reply.reply.ref = op.ref;
-        reply.reply.member = ctx.member_id().raw;
-        reply.reply.written = op.version;
-        reply.reply.count = existed ? 1 : 0;  // DEL counts the keys it removed
-        out.push_back(std::move(reply));
-      } else if (op.kind == OpKind::kGet) {
-        Step step;
-        if (!pass.applied.covers(op.needs)) {
-          step.kind = Step::Kind::kPark;
-          step.op = std::move(op);
-        } else {
-          step.reply.kind = OpKind::kGet;
-          step.reply.ref = op.ref;
-          step.reply.member = ctx.member_id().raw;
-          if (auto now = pass.current(op.key, event.prior)) Model::read(*now, &step.reply);
-        }
-        out.push_back(std::move(step));
-      } else {
-        // DBSIZE honours the session too; EDDY.MEMBERS carries no needs.
-        Step step;
-        step.kind = pass.applied.covers(op.needs) ? Step::Kind::kTableQuery : Step::Kind::kPark;
-        step.op = std::move(op);
-        out.push_back(std::move(step));
-      }
-      break;
+  if (auto* mark = std::get_if<AppliedMark>(&event)) {
+    pass.applied.raise(mark->applied);
+  } else if (auto* gossip = std::get_if<Write<Model>>(&event)) {
+    pass.apply(std::move(gossip->key), std::move(gossip->value), gossip->version, false, out);
+  } else {
+    MemberOp& op = std::holds_alternative<ParkedOp>(event) ? std::get<ParkedOp>(event).op
+                                                           : std::get<MemberOp>(event);
+    const uint32_t self = ctx.member_id().raw;
+    if (op.kind == OpKind::kPut || op.kind == OpKind::kDelete) {
+      op.version.origin = self;
+      std::optional<typename Model::Value> now;
+      if (Model::kReadsBeforeWrite || op.kind == OpKind::kDelete) now = pass.current(table, op.key);
+      MemberReply reply;
+      reply.kind = op.kind;
+      reply.ref = op.ref;
+      reply.member = self;
+      reply.written = op.version;
+      reply.count = now && Model::live(*now) ? 1 : 0;  // DEL counts the keys it removed
+      std::optional<std::string> bytes;
+      if (op.kind == OpKind::kPut) bytes = std::move(op.value);
+      auto value = Model::write(std::move(bytes), op.version, now ? &*now : nullptr);
+      pass.apply(std::move(op.key), std::move(value), op.version, true, out);
+      out.push_back(std::move(reply));
+    } else if (!pass.applied.covers(op.needs)) {
+      out.push_back(ParkedOp{std::move(op)});
+    } else if (op.kind == OpKind::kGet) {
+      MemberReply reply;
+      reply.kind = OpKind::kGet;
+      reply.ref = op.ref;
+      reply.member = self;
+      if (auto now = pass.current(table, op.key)) Model::read(*now, &reply);
+      out.push_back(std::move(reply));
+    } else {
+      out.push_back(std::move(op));  // DBSIZE, EDDY.MEMBERS: read the whole table afterwards
     }
   }
   return out;
@@ -174,11 +157,12 @@ struct MemberStore {
   KeyedSingleton<Key, typename Model::Value, Tick<L>, Bounded> table;
 };
 
-// Builds a replica at `ops`' location. `gossip` is what other replicas applied first (empty
-// for a single store).
+// Builds a replica at `ops`' location. `gossip` is what other replicas applied first; with
+// `gossips` false (a single store) nothing is emitted to gossip.
 template <class Model, class L, class O1, class O2>
 MemberStore<Model, L> member_store(const Stream<MemberOp, L, Unbounded, O1>& ops,
-                                   const Stream<Write<Model>, L, Unbounded, O2>& gossip) {
+                                   const Stream<Write<Model>, L, Unbounded, O2>& gossip,
+                                   bool gossips = true) {
   using Value = typename Model::Value;
   using Event = internal::MemberEvent<Model>;
   using Step = internal::MemberStep<Model>;
@@ -187,86 +171,58 @@ MemberStore<Model, L> member_store(const Stream<MemberOp, L, Unbounded, O1>& ops
 
   // The table and the applied marks are made below from this tick's writes; the ordered pass
   // reads them as the previous tick left them.
-  auto [table_ref, table_now] = tick.template forward_ref<KeyedSingleton<Key, Value, Tick<L>, Bounded>>();
+  auto [table_ref, table_now] =
+      tick.template forward_ref<KeyedSingleton<Key, Value, Tick<L>, Bounded>>();
   auto [marks_ref, marks_now] =
       tick.template forward_ref<KeyedSingleton<uint32_t, uint64_t, Tick<L>, Bounded>>();
-  auto [parked_ref, parked_now] = tick.template forward_ref<Stream<MemberOp, Tick<L>, Bounded>>();
+  auto [parked_ref, parked_now] =
+      tick.template forward_ref<Stream<internal::ParkedOp, Tick<L>, Bounded>>();
 
-  auto as_event = [](typename Event::Kind kind) {
-    return [kind](MemberOp op) {
-      Event e;
-      e.kind = kind;
-      e.op = std::move(op);
-      return e;
-    };
-  };
   auto events =
       marks_now.defer_tick()
           .entries()
-          .map([](std::pair<uint32_t, uint64_t> mark) {
-            Event e;
-            e.kind = Event::Kind::kApplied;
-            e.applied = Version{mark.first, mark.second};
-            return e;
+          .map([](std::pair<uint32_t, uint64_t> mark) -> Event {
+            return internal::AppliedMark{Version{mark.first, mark.second}};
           })
           .assume_ordered()  // high-water marks: their order does not matter
-          .chain(gossip.batch(tick).assume_ordered().map([](Write<Model> w) {
-            Event e;
-            e.kind = Event::Kind::kGossip;
-            e.gossip = std::move(w);
-            return e;
+          .chain(gossip.batch(tick).assume_ordered().map([](Write<Model> w) -> Event {
+            return w;
           }))
-          .chain(parked_now.defer_tick_lazy().map(as_event(Event::Kind::kParked)))
-          .chain(ops.batch(tick).assume_ordered().map(as_event(Event::Kind::kOp)));
+          .chain(parked_now.defer_tick_lazy().map([](internal::ParkedOp p) -> Event {
+            return p;
+          }))
+          .chain(ops.batch(tick).assume_ordered().map([](MemberOp op) -> Event { return op; }));
 
-  // Each event learns what the table held for its key at the end of the last tick.
-  auto enriched =
-      table_now.defer_tick()
-          .lookup(events
-                      .map([](Event e) {
-                        Key key = e.key();
-                        return std::pair<Key, Event>(std::move(key), std::move(e));
-                      })
-                      .into_keyed())
-          .entries()
-          .assume_ordered()  // lookup keeps probe order
-          .map([](std::pair<Key, std::pair<Event, std::optional<Value>>> hit) {
-            Event e = std::move(hit.second.first);
-            e.prior = std::move(hit.second.second);
-            return e;
-          });
+  internal::MemberPass<Model> pass;
+  pass.gossips = gossips;
+  auto steps = table_now.defer_tick().scan_over(
+      events, pass,
+      [](Context& ctx, internal::MemberPass<Model>& pass, const TableView<Key, Value>& table,
+         Event&& event) { return internal::member_step<Model>(ctx, pass, table, std::move(event)); });
+  // Each kind of step goes to its one consumer, moved, not copied (the branch is the variant's
+  // alternative index).
+  auto [table_writes, gossip_writes, replies, parked, table_queries, marks] =
+      steps.template partition<6>([](const Step& s) { return s.index(); });
 
-  auto steps = enriched.scan(internal::MemberPass<Model>{},
-                             [](Context& ctx, internal::MemberPass<Model>& pass, Event&& e) {
-                               return internal::member_step<Model>(ctx, pass, std::move(e));
-                             });
-  // The steps feed several readers; each takes only its kind (by const reference, no copies
-  // of the others).
-  auto writes = steps.filter_map([](const Step& s) -> std::optional<std::pair<Write<Model>, bool>> {
-    if (s.kind != Step::Kind::kWrite) return std::nullopt;
-    return std::pair(s.write, s.local);
-  });
-  auto table = ht_build(writes.map([](std::pair<Write<Model>, bool> w) {
-    return std::pair<Key, Value>(std::move(w.first.key), std::move(w.first.value));
+  auto table = ht_build(table_writes.map([](Step s) {
+    auto w = std::get<internal::TableWrite<Model>>(std::move(s));
+    return std::pair<Key, Value>(std::move(w.key), std::move(w.value));
   }));
   table_ref.complete(table);
   marks_ref.complete(
-      writes.map([](const std::pair<Write<Model>, bool>& w) {
-              return std::pair(w.first.version.origin, w.first.version.stamp);
-            })
+      marks
+          .map([](Step s) {
+            const Version v = std::get<internal::AppliedMark>(s).applied;
+            return std::pair(v.origin, v.stamp);
+          })
           .across_ticks()
           .reduce_keyed(commutative([](uint64_t& a, uint64_t b) { a = std::max(a, b); })));
-  parked_ref.complete(steps.filter_map([](const Step& s) -> std::optional<MemberOp> {
-    if (s.kind != Step::Kind::kPark) return std::nullopt;
-    return s.op;
-  }));
+  parked_ref.complete(
+      parked.map([](Step s) { return std::get<internal::ParkedOp>(std::move(s)); }));
 
   // DBSIZE and EDDY.MEMBERS read the whole table, as it stands after this tick.
   auto table_answers = table.query(
-      steps.filter_map([](const Step& s) -> std::optional<MemberOp> {
-        if (s.kind != Step::Kind::kTableQuery) return std::nullopt;
-        return s.op;
-      }),
+      table_queries.map([](Step s) { return std::get<MemberOp>(std::move(s)); }),
       [](const TableView<Key, Value>& view, const MemberOp& op) {
         MemberReply reply;
         reply.kind = op.kind;
@@ -279,23 +235,15 @@ MemberStore<Model, L> member_store(const Stream<MemberOp, L, Unbounded, O1>& ops
         });
         return reply;
       });
-  auto replies = steps
-                     .filter_map([](const Step& s) -> std::optional<MemberReply> {
-                       if (s.kind != Step::Kind::kReply) return std::nullopt;
-                       return s.reply;
-                     })
-                     .chain(table_answers.map([](Context& ctx, MemberReply r) {
-                       r.member = ctx.member_id().raw;
-                       return r;
-                     }))
-                     .all_ticks();
-  auto local_writes = writes
-                          .filter_map([](std::pair<Write<Model>, bool> w) -> std::optional<Write<Model>> {
-                            if (!w.second) return std::nullopt;
-                            return std::move(w.first);
-                          })
-                          .all_ticks();
-  return MemberStore<Model, L>{replies, local_writes, table};
+  auto all_replies = replies.map([](Step s) { return std::get<MemberReply>(std::move(s)); })
+                         .chain(table_answers.map([](Context& ctx, MemberReply r) {
+                           r.member = ctx.member_id().raw;
+                           return r;
+                         }))
+                         .all_ticks();
+  auto local_writes =
+      gossip_writes.map([](Step s) { return std::get<Write<Model>>(std::move(s)); }).all_ticks();
+  return MemberStore<Model, L>{all_replies, local_writes, table};
 }
 
 }  // namespace eddy::kvs

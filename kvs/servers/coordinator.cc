@@ -18,22 +18,17 @@ std::string ok() {
 }  // namespace
 
 void Coordinator::step(Instant now, CoordinatorEvent event, std::vector<CoordinatorAction>* out) {
-  switch (event.kind) {
-    case CoordinatorEvent::Kind::kRequest:
-      on_request(now, event.conn, std::move(event.request), out);
-      break;
-    case CoordinatorEvent::Kind::kReply: {
-      const ConnectionId conn = event.reply.ref.conn;
-      on_reply(std::move(event.reply), out);
-      if (auto it = sessions_.find(conn); it != sessions_.end()) {
-        release_waiting(now, conn, it->second, out);
-        flush(conn, it->second, out);
-      }
-      break;
+  if (auto* request = std::get_if<ClientRequest>(&event)) {
+    on_request(now, request->conn, std::move(request->request), out);
+  } else if (auto* reply = std::get_if<MemberReply>(&event)) {
+    const ConnectionId conn = reply->ref.conn;
+    on_reply(std::move(*reply), out);
+    if (auto it = sessions_.find(conn); it != sessions_.end()) {
+      release_waiting(now, conn, it->second, out);
+      flush(conn, it->second, out);
     }
-    case CoordinatorEvent::Kind::kDisconnect:
-      sessions_.erase(event.conn);  // replies still on their way are dropped on arrival
-      break;
+  } else {
+    sessions_.erase(std::get<ClientGone>(event).conn);  // late replies are dropped on arrival
   }
 }
 

@@ -45,14 +45,15 @@ struct CoordinatorOptions {
 // What a coordinator step asks the flow to do.
 using CoordinatorAction = std::variant<std::pair<MemberId, MemberOp>, std::pair<ConnectionId, RespOut>>;
 
-// What a coordinator step reads.
-struct CoordinatorEvent {
-  enum class Kind : uint8_t { kRequest, kReply, kDisconnect };
-  Kind kind = Kind::kRequest;
+// What a coordinator step reads: a client's request, a member's reply, or a client gone.
+struct ClientRequest {
   ConnectionId conn;
   RespRequest request;
-  MemberReply reply;
 };
+struct ClientGone {
+  ConnectionId conn;
+};
+using CoordinatorEvent = std::variant<ClientRequest, MemberReply, ClientGone>;
 
 class Coordinator {
  public:

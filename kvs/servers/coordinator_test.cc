@@ -32,23 +32,19 @@ struct Harness {
     }
   }
   void request(std::vector<std::string> args) {
-    CoordinatorEvent e;
-    e.kind = CoordinatorEvent::Kind::kRequest;
-    e.conn = kConn;
-    e.request.args = std::move(args);
-    run(std::move(e));
+    run(ClientRequest{kConn, RespRequest{std::move(args)}});
   }
   // The member's answer to dispatched op `i`.
-  void answer(size_t i, std::vector<std::string> values = {}) {
+  void answer(size_t i, std::vector<std::string> values = {}, uint64_t count = 0) {
     const auto& [member, op] = ops.at(i);
-    CoordinatorEvent e;
-    e.kind = CoordinatorEvent::Kind::kReply;
-    e.reply.kind = op.kind;
-    e.reply.ref = op.ref;
-    e.reply.member = member.raw;
-    e.reply.values = std::move(values);
-    if (!e.reply.values.empty()) e.reply.seen.push_back(Version{member.raw, 999});
-    run(std::move(e));
+    MemberReply reply;
+    reply.kind = op.kind;
+    reply.ref = op.ref;
+    reply.member = member.raw;
+    reply.values = std::move(values);
+    reply.count = count;
+    if (!reply.values.empty()) reply.seen.push_back(Version{member.raw, 999});
+    run(std::move(reply));
   }
 };
 
@@ -117,15 +113,8 @@ TEST(CoordinatorTest, MultiKeyCommandsAssembleTheirParts) {
   h.answer(3, {"A"});
   h.answer(4);
   // DEL's parts report the keys they removed.
-  for (size_t i = 5; i < 7; ++i) {
-    const auto& [member, op] = h.ops[i];
-    CoordinatorEvent e;
-    e.kind = CoordinatorEvent::Kind::kReply;
-    e.reply.kind = op.kind;
-    e.reply.ref = op.ref;
-    e.reply.count = i == 5 ? 1 : 0;
-    h.run(std::move(e));
-  }
+  h.answer(5, {}, 1);
+  h.answer(6, {}, 0);
   EXPECT_EQ(h.client, "*3\r\n$1\r\nA\r\n$-1\r\n$1\r\nC\r\n:1\r\n:1\r\n");
 }
 
@@ -148,11 +137,7 @@ TEST(CoordinatorTest, LocalCommandsAndErrorsAnswerAtOnceAndKeepTheConnection) {
 TEST(CoordinatorTest, QuitClosesAfterItsReply) {
   Harness h;
   std::vector<CoordinatorAction> out;
-  CoordinatorEvent e;
-  e.kind = CoordinatorEvent::Kind::kRequest;
-  e.conn = kConn;
-  e.request.args = {"QUIT"};
-  h.coordinator.step(h.now, e, &out);
+  h.coordinator.step(h.now, ClientRequest{kConn, RespRequest{{"QUIT"}}}, &out);
   ASSERT_EQ(out.size(), 1u);
   using ReplyTo = std::pair<ConnectionId, RespOut>;
   const auto& reply = std::get<ReplyTo>(out[0]).second;
@@ -166,14 +151,13 @@ TEST(CoordinatorTest, EddyMembersAsksEveryMemberAndSortsTheirAnswers) {
   ASSERT_EQ(h.ops.size(), 3u);
   for (size_t i : {2u, 0u, 1u}) {
     const auto& [member, op] = h.ops[i];
-    CoordinatorEvent e;
-    e.kind = CoordinatorEvent::Kind::kReply;
-    e.reply.kind = OpKind::kDigest;
-    e.reply.ref = op.ref;
-    e.reply.member = member.raw;
-    e.reply.count = 5;
-    e.reply.digest = 0xabc;
-    h.run(std::move(e));
+    MemberReply reply;
+    reply.kind = OpKind::kDigest;
+    reply.ref = op.ref;
+    reply.member = member.raw;
+    reply.count = 5;
+    reply.digest = 0xabc;
+    h.run(std::move(reply));
   }
   // [id, keys, digest, client ops routed there]: none yet, EDDY.MEMBERS itself is not routed.
   EXPECT_THAT(h.client, HasSubstr("*3\r\n*4\r\n:0\r\n:5\r\n$16\r\n0000000000000abc\r\n:0\r\n"
@@ -183,10 +167,7 @@ TEST(CoordinatorTest, EddyMembersAsksEveryMemberAndSortsTheirAnswers) {
 TEST(CoordinatorTest, RepliesForAConnectionThatLeftAreDropped) {
   Harness h;
   h.request({"GET", "a"});
-  CoordinatorEvent gone;
-  gone.kind = CoordinatorEvent::Kind::kDisconnect;
-  gone.conn = kConn;
-  h.run(gone);
+  h.run(ClientGone{kConn});
   h.answer(0, {"A"});
   EXPECT_EQ(h.client, "");
   EXPECT_EQ(h.coordinator.connections(), 0u);
@@ -197,11 +178,7 @@ TEST(CoordinatorTest, OversizedValuesAreRefusedWithTheLimit) {
   options.limits.max_value_bytes = 4;
   Coordinator c(options);
   std::vector<CoordinatorAction> out;
-  CoordinatorEvent e;
-  e.kind = CoordinatorEvent::Kind::kRequest;
-  e.conn = kConn;
-  e.request.args = {"SET", "k", "12345"};
-  c.step(Instant{}, e, &out);
+  c.step(Instant{}, ClientRequest{kConn, RespRequest{{"SET", "k", "12345"}}}, &out);
   ASSERT_EQ(out.size(), 1u);
   using ReplyTo = std::pair<ConnectionId, RespOut>;
   EXPECT_EQ(std::get<ReplyTo>(out[0]).second.bytes,

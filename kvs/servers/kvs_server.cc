@@ -21,25 +21,11 @@ template <class Replies>
 auto coordinator_events(const KeyedStream<ConnectionId, RespRequest, Process>& requests,
                         const ExternalPort<RespRequest, RespOut>& port, const Replies& replies) {
   return requests.entries()
-      .map([](std::pair<ConnectionId, RespRequest> r) {
-        Event e;
-        e.kind = Event::Kind::kRequest;
-        e.conn = r.first;
-        e.request = std::move(r.second);
-        return e;
+      .map([](std::pair<ConnectionId, RespRequest> r) -> Event {
+        return ClientRequest{r.first, std::move(r.second)};
       })
-      .merge(replies.map([](MemberReply r) {
-        Event e;
-        e.kind = Event::Kind::kReply;
-        e.reply = std::move(r);
-        return e;
-      }))
-      .merge(port.disconnects().map([](ConnectionId conn) {
-        Event e;
-        e.kind = Event::Kind::kDisconnect;
-        e.conn = conn;
-        return e;
-      }))
+      .merge(replies.map([](MemberReply r) -> Event { return r; }))
+      .merge(port.disconnects().map([](ConnectionId conn) -> Event { return ClientGone{conn}; }))
       // Arrival order across connections is the coordinator's serialization order, as a
       // single-threaded server's event loop is; replies are matched by request, not by order.
       .assume_ordered();
@@ -53,27 +39,18 @@ auto coordinate(const Events& events, CoordinatorOptions options,
                      [members](Context& ctx, Coordinator& coordinator, Event&& event) {
                        coordinator.set_members(members ? ctx.cluster_size(*members) : 1);
                        std::vector<Action> out;
-                       coordinator.step(ctx.now(), std::move(event), &out);
+                       coordinator.step(ctx.tick_start(), std::move(event), &out);
                        return out;
                      });
 }
 
+// Splits the coordinator's actions into ops for members and replies to clients (moved, not
+// copied), and sends the replies. Returns the ops.
 template <class Actions>
-void reply_to_clients(const Actions& actions, const ExternalPort<RespRequest, RespOut>& port) {
-  actions
-      .filter_map([](const Action& a) -> std::optional<ReplyTo> {
-        if (const auto* r = std::get_if<ReplyTo>(&a)) return *r;
-        return std::nullopt;
-      })
-      .send_external(port);
-}
-
-template <class Actions>
-auto ops_of(const Actions& actions) {
-  return actions.filter_map([](const Action& a) -> std::optional<OpTo> {
-    if (const auto* o = std::get_if<OpTo>(&a)) return *o;
-    return std::nullopt;
-  });
+auto route(const Actions& actions, const ExternalPort<RespRequest, RespOut>& port) {
+  auto [ops, replies] = actions.template partition<2>([](const Action& a) { return a.index(); });
+  replies.map([](Action a) { return std::get<ReplyTo>(std::move(a)); }).send_external(port);
+  return ops.map([](Action a) { return std::get<OpTo>(std::move(a)); });
 }
 
 template <class Model>
@@ -98,9 +75,9 @@ void build(Flow& flow, const KvsOptions& options) {
         tick.forward_ref<Stream<MemberReply, Tick<Process>, Bounded, TotalOrder>>();
     auto actions = coordinate(coordinator_events(requests, port, replies.defer_tick().all_ticks()),
                               coordinator_options);
-    reply_to_clients(actions, port);
-    auto ops = ops_of(actions).map([](OpTo o) { return std::move(o.second); });
-    auto store = member_store<Model>(ops, coordinator.source_iter(std::vector<Write<Model>>{}));
+    auto ops = route(actions, port).map([](OpTo o) { return std::move(o.second); });
+    auto store = member_store<Model>(ops, coordinator.source_iter(std::vector<Write<Model>>{}),
+                                     /*gossips=*/false);
     replies_ref.complete(store.replies.batch(tick));
     return;
   }
@@ -111,8 +88,7 @@ void build(Flow& flow, const KvsOptions& options) {
       coordinator.forward_ref<Stream<MemberReply, Process, Unbounded, NoOrder>>();
   auto actions =
       coordinate(coordinator_events(requests, port, replies), coordinator_options, members);
-  reply_to_clients(actions, port);
-  auto ops = ops_of(actions).demux(members);
+  auto ops = route(actions, port).demux(members);
   auto [gossip_ref, gossip] =
       members.forward_ref<Stream<Write<Model>, Cluster, Unbounded, NoOrder>>();
   auto store = member_store<Model>(ops, gossip);

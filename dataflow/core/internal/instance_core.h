@@ -61,7 +61,10 @@ class InstanceCore {
   Instant now() const { return clock_.now(); }
   Rng& rng() { return rng_; }
   uint64_t tick() const { return context_.tick_; }
-  void set_tick(uint64_t tick) { context_.tick_ = tick; }
+  void set_tick(uint64_t tick) {
+    context_.tick_ = tick;
+    context_.tick_start_ = clock_.now();
+  }
 
   // Queues `payload` for `to` on `channel`; the instance hands the outbox to its transport at
   // the end of the tick.
