@@ -104,16 +104,28 @@ class ExternalPortState final : public ExternalPortBase {
     return peers_.size();
   }
 
+  // A connection's disconnect reaches the flow after its last requests: in the tick that takes
+  // them or a later one, never before. take_requests releases the disconnects that happened
+  // before the requests it takes (a closed connection queues no more); take_disconnects hands
+  // out the released ones.
   void take_requests(std::vector<std::pair<ConnectionId, Req>>& out) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    out.clear();
-    out.swap(pending_);
+    bool released = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      out.clear();
+      out.swap(pending_);
+      released = !disconnects_.empty();
+      released_.insert(released_.end(), disconnects_.begin(), disconnects_.end());
+      disconnects_.clear();
+    }
+    // The disconnects source may already have run this tick: make sure a tick follows.
+    if (released) core_.notify_input();
   }
 
   void take_disconnects(std::vector<ConnectionId>& out) {
     std::lock_guard<std::mutex> lock(mutex_);
     out.clear();
-    out.swap(disconnects_);
+    out.swap(released_);
   }
 
   // Hands each connection its replies, preserving their order.
@@ -180,7 +192,8 @@ class ExternalPortState final : public ExternalPortBase {
   uint64_t next_id_ = 1;
   StableMap<ConnectionId, std::shared_ptr<ClientPeer<Resp>>> peers_;
   std::vector<std::pair<ConnectionId, Req>> pending_;
-  std::vector<ConnectionId> disconnects_;
+  std::vector<ConnectionId> disconnects_;  // not yet released to the flow
+  std::vector<ConnectionId> released_;
   // Instance thread only.
   StableMap<ConnectionId, std::vector<Resp>> grouped_;
   std::vector<ConnectionId> order_;

@@ -2,7 +2,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "dataflow/testing.h"
@@ -78,6 +81,53 @@ TEST(ExternalTest, DisconnectsAreSeenOnceAndLaterRepliesAreDropped) {
   h.run();
   EXPECT_THAT(b.take_replies(), ElementsAre(3));
   EXPECT_THAT(gone.values(), ElementsAre(a.id()));
+}
+
+TEST(ExternalTest, AConnectionsDisconnectComesAfterAllItsRequests) {
+  Flow flow;
+  auto server = flow.process("server");
+  auto clients = flow.external("clients");
+  auto [port, requests] = server.source_external<int, int>(clients);
+  // +conn for a request, -conn for a disconnect, in the order the flow sees them.
+  auto tick = server.tick();
+  auto seen = requests.entries()
+                  .map([](std::pair<ConnectionId, int> r) { return static_cast<int64_t>(r.first.raw); })
+                  .batch(tick)
+                  .chain(port.disconnects()
+                             .map([](ConnectionId c) { return -static_cast<int64_t>(c.raw); })
+                             .batch(tick))
+                  .all_ticks()
+                  .collect();
+  testing::Harness h(flow);
+  constexpr int kClients = 200;
+  constexpr int kRequests = 3;
+  // Clients send and leave on another thread while ticks run: whatever the interleaving, no
+  // disconnect may overtake its connection's requests.
+  std::thread traffic([&] {
+    for (int i = 0; i < kClients; ++i) {
+      auto c = h.runner().connect(port);
+      for (int r = 0; r < kRequests; ++r) c.send(r);
+      c.close();
+    }
+  });
+  size_t gone = 0;
+  while (gone < kClients) {
+    h.run();
+    gone = 0;
+    for (int64_t e : seen.values()) gone += e < 0 ? 1 : 0;
+  }
+  traffic.join();
+  std::map<int64_t, int> requests_seen;
+  std::set<int64_t> disconnected;
+  for (int64_t e : seen.values()) {
+    if (e > 0) {
+      EXPECT_FALSE(disconnected.contains(e)) << "a request of connection " << e << " after it left";
+      ++requests_seen[e];
+    } else {
+      EXPECT_EQ(requests_seen[-e], kRequests) << "connection " << -e << " left before its requests";
+      disconnected.insert(-e);
+    }
+  }
 }
 
 }  // namespace

@@ -6,7 +6,9 @@
 // this tick's ops in the order they arrived. A GET answers from the table as the previous tick
 // left it, merged with the writes before it in this tick (so it sees earlier writes and none of
 // the later ones), and only once this member has applied every write its session needs (the
-// op's `needs` vector); until then it is parked, re-examined at each later tick.
+// op's `needs` vector); until then it is parked, re-examined at each later tick. GETs carry
+// needs, and so do DELs (they count what they remove) and causal writes (their clocks must
+// cover the session's earlier writes).
 //
 // Outputs: a reply per op (to the coordinator), the writes first applied here (to gossip to the
 // other members), and the table itself.
@@ -49,7 +51,7 @@ struct AppliedMark {
   Version applied;  // a (origin, stamp) high-water mark as of the last tick
 };
 struct ParkedOp {
-  MemberOp op;  // a GET (or DBSIZE) that waited for its session's writes
+  MemberOp op;  // an op that waits for its session's earlier writes to arrive here
 };
 template <class Model>
 using MemberEvent = std::variant<AppliedMark, Write<Model>, ParkedOp, MemberOp>;
@@ -72,6 +74,7 @@ struct MemberPass {
   using Value = typename Model::Value;
   absl::flat_hash_map<Key, Value> written;
   VersionVector applied;
+  bool write_parked = false;  // a write of this member's waits for its session's writes
   bool gossips = true;
 
   // The value of `key` now: the last tick's table merged with this tick's writes so far.
@@ -114,7 +117,13 @@ MemberSteps<Model> member_step(Context& ctx, MemberPass<Model>& pass,
     MemberOp& op = std::holds_alternative<ParkedOp>(event) ? std::get<ParkedOp>(event).op
                                                            : std::get<MemberOp>(event);
     const uint32_t self = ctx.member_id().raw;
-    if (op.kind == OpKind::kPut || op.kind == OpKind::kDelete) {
+    const bool write = op.kind == OpKind::kPut || op.kind == OpKind::kDelete;
+    // This member applies its own writes in the order they came (their stamps' order: the
+    // applied marks are high-water marks), so a write behind a parked one parks too.
+    if (!pass.applied.covers(op.needs) || (write && pass.write_parked)) {
+      pass.write_parked |= write;
+      out.push_back(ParkedOp{std::move(op)});
+    } else if (write) {
       op.version.origin = self;
       std::optional<typename Model::Value> now;
       if (Model::kReadsBeforeWrite || op.kind == OpKind::kDelete) now = pass.current(table, op.key);
@@ -129,8 +138,6 @@ MemberSteps<Model> member_step(Context& ctx, MemberPass<Model>& pass,
       auto value = Model::write(std::move(bytes), op.version, now ? &*now : nullptr);
       pass.apply(std::move(op.key), std::move(value), op.version, true, out);
       out.push_back(std::move(reply));
-    } else if (!pass.applied.covers(op.needs)) {
-      out.push_back(ParkedOp{std::move(op)});
     } else if (op.kind == OpKind::kGet) {
       MemberReply reply;
       reply.kind = OpKind::kGet;

@@ -130,6 +130,22 @@ TEST(MemberStoreTest, AGetWaitsUntilTheWritesItsSessionNeedsArrive) {
   EXPECT_THAT(s.answers(), ElementsAre("1:ok", "0:from-2"));
 }
 
+TEST(MemberStoreTest, ADelWaitsForItsSessionsWritesAndLaterWritesWaitBehindIt) {
+  Store s;
+  VersionVector needs;
+  needs.raise(Version{2, 50});  // this session's SET of "k", applied at member 2
+  MemberOp d = del(0, "k", 60);
+  d.needs = needs;
+  s.ops.first.send(d);
+  s.ops.first.send(put(1, "other", "x", 61));  // another session's write, stamped later
+  s.h.run();
+  EXPECT_THAT(s.answers(), IsEmpty()) << "both parked: this member applies writes in order";
+  s.gossip.first.send(Write<LwwModel>{
+      "k", LwwModel::write(std::string("v"), Version{2, 50}, nullptr), Version{2, 50}});
+  s.h.run();
+  EXPECT_THAT(s.answers(), ElementsAre("0:del=1", "1:ok"));
+}
+
 TEST(MemberStoreTest, OnlyWritesFirstAppliedHereAreGossiped) {
   Store s;
   s.ops.first.send(put(0, "mine", "a", 10));

@@ -105,6 +105,11 @@ const CommandSpec* find_spec(const std::string& name) {
 }
 
 Command parse_command(RespRequest request, const CommandLimits& limits) {
+  if (!request.protocol_error.empty()) {
+    Command last = error(request.protocol_error);
+    last.close = true;
+    return last;
+  }
   if (request.args.empty()) return error("ERR empty command");
   const CommandSpec* spec = find_spec(request.args[0]);
   if (spec == nullptr) return unknown(request);
@@ -115,6 +120,7 @@ Command parse_command(RespRequest request, const CommandLimits& limits) {
   }
   Command command;
   command.kind = spec->kind;
+  command.close = spec->kind == CommandKind::kQuit;
   command.args.assign(std::make_move_iterator(request.args.begin() + 1),
                       std::make_move_iterator(request.args.end()));
   const std::vector<std::string>& a = command.args;

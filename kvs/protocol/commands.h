@@ -48,6 +48,7 @@ struct Command {
   CommandKind kind = CommandKind::kImmediate;
   std::vector<std::string> args;  // the request's arguments after the command name
   std::string reply;              // kImmediate: the RESP bytes to answer with
+  bool close = false;             // the connection closes after the reply (QUIT, bad input)
 };
 
 struct CommandLimits {

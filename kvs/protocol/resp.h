@@ -43,6 +43,9 @@ struct RespLimits {
 // binary safe. Never empty when returned by RespParser.
 struct RespRequest {
   std::vector<std::string> args;
+  // Set (and `args` empty) on the last request of a connection whose input broke the grammar:
+  // the error text to answer with, in turn after the replies to the requests before it.
+  std::string protocol_error;
 
   bool operator==(const RespRequest&) const = default;
 };

@@ -1,7 +1,11 @@
 // RespCodec: the wire codec of the Redis-protocol client port (see ops/external.h). Requests are
 // RESP2 commands (multibulk or inline, split across reads or pipelined); replies are RESP bytes
-// the store has already encoded. A protocol error is answered with Redis's error text, and the
-// connection is closed after it, as Redis does; everything else keeps it open.
+// the store has already encoded.
+//
+// A connection's input ends at a QUIT or at a protocol error, as in Redis: the codec hands the
+// flow that QUIT (or a request carrying the error) and ignores every byte after it, and the
+// flow's reply to it, which comes after the replies to everything before it, closes the
+// connection.
 #ifndef EDDY_KVS_PROTOCOL_RESP_CODEC_H_
 #define EDDY_KVS_PROTOCOL_RESP_CODEC_H_
 
@@ -9,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "dataflow/ops/external.h"
 #include "kvs/protocol/resp.h"
@@ -29,16 +34,25 @@ class RespCodec final : public WireCodec<RespRequest, RespOut> {
   explicit RespCodec(RespLimits limits = {}) : parser_(limits) {}
 
   absl::Status decode(const char* data, size_t n, std::vector<RespRequest>* requests,
-                      std::string* immediate) override {
+                      std::string* /*immediate*/) override {
+    if (input_ended_) return absl::OkStatus();
     parser_.feed(data, n);
     while (true) {
       absl::StatusOr<std::optional<RespRequest>> request = parser_.next();
       if (!request.ok()) {
-        append_error(immediate, request.status().message());
-        return request.status();
+        RespRequest last;
+        last.protocol_error = std::string(request.status().message());
+        requests->push_back(std::move(last));
+        input_ended_ = true;
+        return absl::OkStatus();
       }
       if (!request->has_value()) break;
+      const bool quit = is_quit(**request);
       requests->push_back(std::move(**request));
+      if (quit) {
+        input_ended_ = true;
+        return absl::OkStatus();
+      }
     }
     if (parser_.buffered_bytes() > kMaxQueryBufferBytes) {
       return absl::ResourceExhaustedError(absl::StrCat(
@@ -61,7 +75,12 @@ class RespCodec final : public WireCodec<RespRequest, RespOut> {
   }
 
  private:
+  static bool is_quit(const RespRequest& request) {
+    return !request.args.empty() && absl::EqualsIgnoreCase(request.args[0], "quit");
+  }
+
   RespParser parser_;
+  bool input_ended_ = false;  // after a QUIT or a protocol error
 };
 
 inline CodecFactory<RespRequest, RespOut> resp_codec(RespLimits limits = {}) {

@@ -133,7 +133,8 @@ absl::StatusOr<std::optional<RespRequest>> RespParser::next() {
       case Step::kEmptyRequest:
         continue;
       case Step::kDone: {
-        RespRequest request{std::move(args_)};
+        RespRequest request;
+        request.args = std::move(args_);
         args_.clear();
         args_bytes_ = 0;
         return std::optional<RespRequest>(std::move(request));

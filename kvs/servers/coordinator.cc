@@ -67,7 +67,7 @@ void Coordinator::dispatch(Instant now, ConnectionId conn, Session& session, uin
   if (!is_data(command.kind)) {
     pending.bytes = answer_locally(session, command);
     if (command.kind == CommandKind::kClientSetname) session.name = command.args[1];
-    pending.close = command.kind == CommandKind::kQuit;
+    pending.close = command.close;
     pending.done = true;
     return;
   }
@@ -93,9 +93,14 @@ void Coordinator::dispatch(Instant now, ConnectionId conn, Session& session, uin
         op(OpKind::kPut, std::move(command.args[i]))->value = std::move(command.args[i + 1]);
       }
       break;
-    case CommandKind::kDel:
-      for (std::string& key : command.args) op(OpKind::kDelete, std::move(key));
+    case CommandKind::kDel: {
+      // DEL k k removes one key and answers 1, as in Redis.
+      std::vector<std::string>& keys = command.args;
+      std::sort(keys.begin(), keys.end());
+      keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+      for (std::string& key : keys) op(OpKind::kDelete, std::move(key));
       break;
+    }
     case CommandKind::kDbsize:
       op(OpKind::kCount, "");
       break;
@@ -124,12 +129,19 @@ void Coordinator::dispatch(Instant now, ConnectionId conn, Session& session, uin
   pending.parts = static_cast<uint32_t>(ops.size());
   pending.results.resize(ops.size());
   if (routed_.size() < options_.members) routed_.resize(options_.members, 0);
+  // A DEL counts the keys it removes and a causal write's clock covers what its member holds:
+  // both read the replica, so both wait there for everything this connection did before (the
+  // parts of one command are concurrent with each other).
+  const bool causal = options_.lattice == "causal";
+  const VersionVector before = session.seen;
   for (size_t i = 0; i < ops.size(); ++i) {
     MemberOp& o = ops[i];
     const bool addressed = i < targets.size();  // admin commands name their member
     const MemberId member = addressed ? targets[i] : next_member();
     if (!addressed) ++routed_[member.raw];
     if (o.kind == OpKind::kPut || o.kind == OpKind::kDelete) {
+      if (o.kind == OpKind::kDelete || causal) o.needs = before;
+      if (o.kind == OpKind::kDelete) ++session.reads_in_flight;
       o.version = Version{member.raw, next_stamp(now)};
       session.seen.raise(o.version);  // later reads must see it
     } else {
@@ -148,7 +160,7 @@ void Coordinator::on_reply(MemberReply reply, std::vector<CoordinatorAction>* ou
   auto it = session.pending.find(reply.ref.seq);
   if (it == session.pending.end() || reply.ref.part >= it->second.parts) return;
   Pending& pending = it->second;
-  if (reply.kind != OpKind::kPut && reply.kind != OpKind::kDelete) {
+  if (reply.kind != OpKind::kPut) {  // a read, or a DEL (which reads what it removes)
     --session.reads_in_flight;
     for (const Version& v : reply.seen) session.seen.raise(v);  // monotonic reads
   }

@@ -32,7 +32,7 @@ struct Harness {
     }
   }
   void request(std::vector<std::string> args) {
-    run(ClientRequest{kConn, RespRequest{std::move(args)}});
+    run(ClientRequest{kConn, RespRequest{std::move(args), {}}});
   }
   // The member's answer to dispatched op `i`.
   void answer(size_t i, std::vector<std::string> values = {}, uint64_t count = 0) {
@@ -134,10 +134,56 @@ TEST(CoordinatorTest, LocalCommandsAndErrorsAnswerAtOnceAndKeepTheConnection) {
   EXPECT_TRUE(h.ops.empty());
 }
 
+TEST(CoordinatorTest, DelCountsEachKeyOnceAndWaitsForTheConnectionsEarlierWrites) {
+  Harness h;
+  h.request({"SET", "a", "1"});
+  h.request({"DEL", "a", "a", "b"});
+  ASSERT_EQ(h.ops.size(), 3u) << "one SET, and one delete per distinct key";
+  const auto& [set_member, set] = h.ops[0];
+  for (size_t i : {1u, 2u}) {
+    EXPECT_EQ(h.ops[i].second.kind, OpKind::kDelete);
+    EXPECT_EQ(h.ops[i].second.needs.get(set_member.raw), set.version.stamp)
+        << "a DEL counts what it removes, so its member must have the SET first";
+  }
+  h.request({"SET", "b", "2"});
+  EXPECT_EQ(h.ops.size(), 3u) << "a write waits while a DEL (which reads) is in flight";
+  h.answer(0);
+  h.answer(1, {}, 1);
+  h.answer(2, {}, 0);
+  ASSERT_EQ(h.ops.size(), 4u);
+  h.answer(3);
+  EXPECT_EQ(h.client, "+OK\r\n:1\r\n+OK\r\n");
+}
+
+TEST(CoordinatorTest, CausalWritesCarryTheConnectionsEarlierWrites) {
+  CoordinatorOptions options;
+  options.lattice = "causal";
+  Harness h;
+  h.coordinator = Coordinator(options);
+  h.coordinator.set_members(3);
+  h.request({"SET", "k", "1"});
+  h.request({"SET", "k", "2"});
+  ASSERT_EQ(h.ops.size(), 2u);
+  EXPECT_EQ(h.ops[1].second.needs.get(h.ops[0].first.raw), h.ops[0].second.version.stamp)
+      << "the second write's clock must cover the first wherever it is applied";
+}
+
+TEST(CoordinatorTest, AProtocolErrorIsAnsweredAfterEarlierRepliesAndCloses) {
+  Harness h;
+  h.request({"GET", "a"});
+  RespRequest bad;
+  bad.protocol_error = "ERR Protocol error: invalid multibulk length";
+  std::vector<CoordinatorAction> out;
+  h.coordinator.step(h.now, ClientRequest{kConn, std::move(bad)}, &out);
+  EXPECT_TRUE(out.empty()) << "held until the GET is answered";
+  h.answer(0, {"x"});
+  EXPECT_EQ(h.client, "$1\r\nx\r\n-ERR Protocol error: invalid multibulk length\r\n");
+}
+
 TEST(CoordinatorTest, QuitClosesAfterItsReply) {
   Harness h;
   std::vector<CoordinatorAction> out;
-  h.coordinator.step(h.now, ClientRequest{kConn, RespRequest{{"QUIT"}}}, &out);
+  h.coordinator.step(h.now, ClientRequest{kConn, RespRequest{{"QUIT"}, {}}}, &out);
   ASSERT_EQ(out.size(), 1u);
   using ReplyTo = std::pair<ConnectionId, RespOut>;
   const auto& reply = std::get<ReplyTo>(out[0]).second;
@@ -178,7 +224,7 @@ TEST(CoordinatorTest, OversizedValuesAreRefusedWithTheLimit) {
   options.limits.max_value_bytes = 4;
   Coordinator c(options);
   std::vector<CoordinatorAction> out;
-  c.step(Instant{}, ClientRequest{kConn, RespRequest{{"SET", "k", "12345"}}}, &out);
+  c.step(Instant{}, ClientRequest{kConn, RespRequest{{"SET", "k", "12345"}, {}}}, &out);
   ASSERT_EQ(out.size(), 1u);
   using ReplyTo = std::pair<ConnectionId, RespOut>;
   EXPECT_EQ(std::get<ReplyTo>(out[0]).second.bytes,

@@ -442,10 +442,10 @@ def connected_count(inst, peer):
     return inst.count(connected_re(peer))
 
 
-# ----------------------------------------------------------------------------------- key-value store
+# ----------------------------------------------------------------------------- key-value store
 #
 # eddy-kvs (tools/eddy-kvs) speaks the Redis protocol. KvsLayout places its replicated form
-# (locations "coordinator", "members" and "clients" with port "resp"); EddyTestCase.start_kvs_*
+# (locations "coordinator", "members" and "clients" with port "resp"); KvsTestCase.start_kvs_*
 # start it; RespConnection is a raw-socket client that reads replies exactly as sent, for the
 # tests that check bytes on the wire. The Redis client library (redis-py) is imported only by
 # the tests that use it, so the other tests keep needing nothing beyond the standard library.
@@ -571,6 +571,12 @@ def _kvs_ready_lines(members):
     return needs
 
 
+def close_redis(client):
+    """Closes a redis-py client's connections (its close() only returns them to its pool)."""
+    client.close()
+    client.connection_pool.disconnect()
+
+
 class KvsTestCase(EddyTestCase):
     """An EddyTestCase that starts eddy-kvs, local or replicated, on free ports."""
 
@@ -644,16 +650,19 @@ class KvsTestCase(EddyTestCase):
         client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=HANG_GUARD_SECONDS,
                              socket_connect_timeout=HANG_GUARD_SECONDS,
                              single_connection_client=True, **kwargs)
-        self.addCleanup(client.close)
+        self.addCleanup(close_redis, client)
         return client
 
     def eddy_members(self, port):
-        """EDDY.MEMBERS on a fresh connection: [(member id, live keys, digest)]."""
+        """EDDY.MEMBERS on a fresh connection: [(member id, live keys, digest)] (fields after
+        the digest, such as the count of ops routed to the member, are left out)."""
         with RespConnection(port) as conn:
             rows = conn.command("EDDY.MEMBERS")
         if isinstance(rows, RespError):
             self.fail(f"EDDY.MEMBERS failed: {rows}")
-        return [(m, count, digest.decode()) for m, count, digest in rows]
+        for row in rows:
+            self.assertGreaterEqual(len(row), 3, f"EDDY.MEMBERS row {row!r}")
+        return [(row[0], row[1], row[2].decode()) for row in rows]
 
     def wait_converged(self, port, members):
         """Polls EDDY.MEMBERS until `members` members report the same digest and key count
@@ -673,3 +682,13 @@ class KvsTestCase(EddyTestCase):
                                    interval=0.1)
         except AssertionError as e:
             raise AssertionError(f"{e}; last EDDY.MEMBERS: {last}") from None
+
+
+# A log line at level warning or error, with or without an instance prefix ("[members/0] ",
+# "coordinator ").
+LOG_PROBLEM_RE = re.compile(r"^(?:\[[^\]]+\] )?(?:\S+ )?(?:warning|error): .*$", re.M)
+
+
+def log_problems(text):
+    """The warning and error lines of a log."""
+    return LOG_PROBLEM_RE.findall(text)
