@@ -62,7 +62,10 @@ void Coordinator::on_request(Instant now, ConnectionId conn, RespRequest request
 
 void Coordinator::dispatch(Instant now, ConnectionId conn, Session& session, uint64_t seq,
                            Command command, std::vector<CoordinatorAction>* out) {
-  Pending& pending = session.pending[seq];
+  if (seq - session.next_out >= session.pending.size()) {
+    session.pending.resize(seq - session.next_out + 1);
+  }
+  Pending& pending = session.pending[seq - session.next_out];
   pending.kind = command.kind;
   if (!is_data(command.kind)) {
     pending.bytes = answer_locally(session, command);
@@ -157,9 +160,10 @@ void Coordinator::on_reply(MemberReply reply, std::vector<CoordinatorAction>* ou
   auto session_it = sessions_.find(reply.ref.conn);
   if (session_it == sessions_.end()) return;  // the client left
   Session& session = session_it->second;
-  auto it = session.pending.find(reply.ref.seq);
-  if (it == session.pending.end() || reply.ref.part >= it->second.parts) return;
-  Pending& pending = it->second;
+  const uint64_t slot = reply.ref.seq - session.next_out;
+  if (reply.ref.seq < session.next_out || slot >= session.pending.size()) return;
+  Pending& pending = session.pending[slot];
+  if (reply.ref.part >= pending.parts) return;
   if (reply.kind != OpKind::kPut) {  // a read, or a DEL (which reads what it removes)
     --session.reads_in_flight;
     for (const Version& v : reply.seen) session.seen.raise(v);  // monotonic reads
@@ -185,12 +189,15 @@ void Coordinator::release_waiting(Instant now, ConnectionId conn, Session& sessi
 
 void Coordinator::flush(ConnectionId conn, Session& session, std::vector<CoordinatorAction>* out) {
   RespOut batch;
-  while (true) {
-    auto it = session.pending.find(session.next_out);
-    if (it == session.pending.end() || !it->second.done) break;
-    batch.bytes += it->second.bytes;
-    batch.close |= it->second.close;
-    session.pending.erase(it);
+  while (!session.pending.empty() && session.pending.front().done) {
+    Pending& done = session.pending.front();
+    if (batch.bytes.empty()) {
+      batch.bytes = std::move(done.bytes);
+    } else {
+      batch.bytes += done.bytes;
+    }
+    batch.close |= done.close;
+    session.pending.pop_front();
     ++session.next_out;
   }
   if (!batch.bytes.empty()) out->emplace_back(std::pair(conn, std::move(batch)));
@@ -238,7 +245,7 @@ std::string Coordinator::assemble(const Pending& pending) const {
       append_integer(&out, static_cast<int64_t>(pending.results[0].count));
       break;
     case CommandKind::kEddyMembers: {
-      std::vector<MemberReply> members = pending.results;
+      std::vector<MemberReply> members(pending.results.begin(), pending.results.end());
       std::sort(members.begin(), members.end(),
                 [](const MemberReply& a, const MemberReply& b) { return a.member < b.member; });
       append_array_header(&out, members.size());

@@ -20,13 +20,13 @@
 
 #include <cstdint>
 #include <deque>
-#include <map>
 #include <string>
 #include <utility>
 #include <variant>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/inlined_vector.h"
 #include "dataflow/core/clock.h"
 #include "dataflow/core/ids.h"
 #include "kvs/core/types.h"
@@ -73,7 +73,7 @@ class Coordinator {
     CommandKind kind = CommandKind::kImmediate;
     uint32_t parts = 0;
     uint32_t answered = 0;
-    std::vector<MemberReply> results;
+    absl::InlinedVector<MemberReply, 1> results;
     std::string bytes;  // the reply, once complete
     bool done = false;
     bool close = false;
@@ -81,7 +81,9 @@ class Coordinator {
   struct Session {
     uint64_t next_seq = 0;  // the next command's number
     uint64_t next_out = 0;  // the next command whose reply goes out
-    std::map<uint64_t, Pending> pending;
+    // Commands next_out, next_out + 1, ...: a command waiting behind the barrier holds an
+    // empty slot until it is dispatched.
+    std::deque<Pending> pending;
     VersionVector seen;          // writes made, and versions read
     uint32_t reads_in_flight = 0;
     std::deque<std::pair<uint64_t, Command>> waiting;  // behind the barrier, in order
