@@ -92,7 +92,13 @@ void build(Flow& flow, const KvsOptions& options) {
   auto [gossip_ref, gossip] =
       members.forward_ref<Stream<Write<Model>, Cluster, Unbounded, NoOrder>>();
   auto store = member_store<Model>(ops, gossip);
-  gossip_ref.complete(store.local_writes.broadcast(members, IncludeSelf::kNo).values());
+  auto gossiped = store.local_writes.broadcast(members, IncludeSelf::kNo).values();
+  if (options.anti_entropy.interval > Duration::zero()) {
+    gossip_ref.complete(
+        gossiped.merge(anti_entropy<Model>(store.table, members, options.anti_entropy)));
+  } else {
+    gossip_ref.complete(gossiped);
+  }
   replies_ref.complete(store.replies.send(coordinator).values());
 }
 

@@ -6,7 +6,8 @@
 //               next member in turn; each member applies its ops, broadcasts every write it
 //               applied to all other members, and chains its own and gossiped writes into one
 //               table (member_store.h); replies go back through the coordinator to the client
-//               that asked, in that client's order (coordinator.h).
+//               that asked, in that client's order (coordinator.h). Members repair what gossip
+//               lost by comparing their tables periodically (anti_entropy.h).
 //
 // Both have an External "clients" whose port "resp" speaks RESP2 (protocol/resp_codec.h).
 // Values are LWW registers (the default) or causal sibling sets (value_model.h).
@@ -17,6 +18,7 @@
 
 #include "absl/status/status.h"
 #include "dataflow/flow.h"
+#include "kvs/core/anti_entropy.h"
 #include "kvs/protocol/commands.h"
 
 namespace eddy::kvs {
@@ -26,6 +28,9 @@ struct KvsOptions {
   Mode mode = Mode::kReplicated;
   std::string lattice = "lww";  // or "causal"
   CommandLimits limits;
+  // Replicated: how often members compare tables and repair differences (kvs/core/
+  // anti_entropy.h); an interval of zero turns repair off.
+  AntiEntropyOptions anti_entropy;
 };
 
 inline constexpr char kCoordinator[] = "coordinator";

@@ -7,7 +7,9 @@
 //       "clients" with port "resp" in the topology); start them all with
 //       build/bin/eddy-deploy FILE -- build/bin/eddy-kvs --mode=replicated
 //
-// --lattice=lww|causal picks the value type; --max-value-bytes refuses bigger values.
+// --lattice=lww|causal picks the value type; --max-value-bytes refuses bigger values;
+// --anti-entropy-ms and --anti-entropy-buckets tune the members' periodic repair. Every instance
+// of one store must be started with the same flags (the flow's fingerprint covers them).
 #include <iostream>
 
 #include "absl/flags/flag.h"
@@ -19,6 +21,10 @@ ABSL_FLAG(std::string, mode, "local", "local (one process) or replicated (coordi
 ABSL_FLAG(std::string, lattice, "lww", "value type: lww (last writer wins) or causal (siblings)");
 ABSL_FLAG(int32_t, resp_port, 6380, "local mode without --topology: the Redis-protocol port");
 ABSL_FLAG(uint64_t, max_value_bytes, 4 << 20, "values larger than this are refused");
+ABSL_FLAG(int64_t, anti_entropy_ms, 1000,
+          "replicated: members compare tables and repair differences this often (0: never)");
+ABSL_FLAG(uint32_t, anti_entropy_buckets, 1024,
+          "replicated: buckets per table summary (more: bigger summaries, smaller repairs)");
 
 int main(int argc, char** argv) {
   eddy::parse_command_line(argc, argv);
@@ -34,6 +40,8 @@ int main(int argc, char** argv) {
   }
   options.lattice = absl::GetFlag(FLAGS_lattice);
   options.limits.max_value_bytes = absl::GetFlag(FLAGS_max_value_bytes);
+  options.anti_entropy.interval = std::chrono::milliseconds(absl::GetFlag(FLAGS_anti_entropy_ms));
+  options.anti_entropy.buckets = absl::GetFlag(FLAGS_anti_entropy_buckets);
   eddy::Flow flow;
   if (absl::Status s = eddy::kvs::build_kvs(flow, options); !s.ok()) {
     std::cerr << "error: " << s.message() << "\n";
