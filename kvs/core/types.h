@@ -14,6 +14,9 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
+#include "absl/types/span.h"
+#include "cereal/cereal.hpp"
 #include "cereal/types/string.hpp"
 #include "cereal/types/vector.hpp"
 #include "dataflow/core/ids.h"
@@ -43,16 +46,26 @@ class VersionVector {
   // True when every stamp `need` has is also covered here.
   bool covers(const VersionVector& need) const;
   bool empty() const { return stamps_.empty(); }
-  const std::vector<uint64_t>& stamps() const { return stamps_; }
+  absl::Span<const uint64_t> stamps() const { return stamps_; }
 
   friend bool operator==(const VersionVector& a, const VersionVector& b);
+  // On the wire as a std::vector<uint64_t> would be: a size, then the stamps.
   template <class Archive>
-  void serialize(Archive& archive) {
-    archive(stamps_);
+  void save(Archive& archive) const {
+    archive(cereal::make_size_tag(static_cast<cereal::size_type>(stamps_.size())));
+    for (uint64_t stamp : stamps_) archive(stamp);
+  }
+  template <class Archive>
+  void load(Archive& archive) {
+    cereal::size_type size = 0;
+    archive(cereal::make_size_tag(size));
+    stamps_.resize(static_cast<size_t>(size));
+    for (uint64_t& stamp : stamps_) archive(stamp);
   }
 
  private:
-  std::vector<uint64_t> stamps_;
+  // Inline up to a small cluster's size: sessions copy these into every read they send.
+  absl::InlinedVector<uint64_t, 4> stamps_;
 };
 
 enum class OpKind : uint8_t {
