@@ -316,8 +316,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
             impl_.describe(InstanceId{fields[1], MemberId{fields[2]}})));
       }
       received_bytes_ += body.size();
-      received_.emplace_back(peer_->id, impl_.options().self, fields[0],
-                           reader_.share(body.substr(wire::kDataHeaderBytes)));
+      // Braces, not emplace_back's parentheses: clang 14 lacks C++20 aggregate paren-init.
+      received_.push_back(Envelope{peer_->id, impl_.options().self, fields[0],
+                                   reader_.share(body.substr(wire::kDataHeaderBytes))});
       return absl::OkStatus();
     }
     absl::StatusOr<wire::Kind> kind = wire::kind_of(body);

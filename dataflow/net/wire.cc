@@ -189,8 +189,9 @@ char* FrameReader::prepare(size_t n) {
   constexpr size_t kMinimumBuffer = 256 << 10;
   const size_t unread = size_ - start_;
   const bool fits = capacity_ - size_ >= n;
-  if (shared_ || (!fits && unread + n > capacity_)) {
-    // A fresh buffer: payloads still point into the old one, or it is too small.
+  if (shared_ || buffer_ == nullptr || (!fits && unread + n > capacity_)) {
+    // A fresh buffer: payloads still point into the old one, there is none yet (even for n = 0:
+    // never hand memmove or a caller's memcpy a null pointer), or it is too small.
     const size_t capacity = std::max({kMinimumBuffer, unread + n, capacity_});
     std::shared_ptr<char[]> fresh(new char[capacity]);
     if (unread > 0) std::memcpy(fresh.get(), buffer_.get() + start_, unread);

@@ -69,6 +69,19 @@ TEST(WireTest, FramesSplitAcrossReadsComeOutWhole) {
   EXPECT_EQ(frames, 2);
 }
 
+// Found by fuzz/wire_fuzz: appending nothing to a fresh reader passed its null buffer to memmove,
+// undefined behaviour that UBSan reports (tools/test --asan), and prepare(0) returned null.
+TEST(WireTest, AppendingNothingToAFreshReaderIsHarmless) {
+  FrameReader empty;
+  EXPECT_NE(empty.prepare(0), nullptr);
+  FrameReader reader;
+  reader.append("", 0);
+  auto frame = reader.next();
+  ASSERT_TRUE(frame.ok());
+  EXPECT_FALSE(frame->has_value());
+  EXPECT_EQ(reader.buffered(), 0u);
+}
+
 TEST(WireTest, RefusesFramesOverTheLimitAndEmptyFrames) {
   FrameReader reader(1024);
   const char huge[4] = {'\xff', '\xff', '\xff', '\xff'};

@@ -4,8 +4,9 @@
 // Cereal's own binary archives go through std::streambuf, a virtual call per field; these append
 // and copy inline. The input archive never reads past its range, and refuses a container size
 // that could not fit in the bytes left (beyond a small allowance for elements that encode to
-// nothing), so a hostile payload cannot make a decoder allocate more than it sent.
-// Errors are cereal::Exception, caught at the decode boundary (codec.h).
+// nothing), so a hostile payload cannot make a decoder allocate more than it sent. It also
+// refuses a bool byte other than 0 or 1. Errors are cereal::Exception, caught at the decode
+// boundary (codec.h).
 #ifndef EDDY_DATAFLOW_SERDE_ARCHIVE_H_
 #define EDDY_DATAFLOW_SERDE_ARCHIVE_H_
 
@@ -49,6 +50,7 @@ class SpanInputArchive
       throw cereal::Exception("truncated: " + std::to_string(size) + " bytes needed, " +
                               std::to_string(remaining()) + " left");
     }
+    if (size == 0) return;  // an empty container's data() may be null, which memcpy forbids
     std::memcpy(data, at_, size);
     at_ += size;
   }
@@ -75,9 +77,18 @@ inline std::enable_if_t<std::is_arithmetic_v<T>> CEREAL_SAVE_FUNCTION_NAME(Strin
 }
 
 template <class T>
-inline std::enable_if_t<std::is_arithmetic_v<T>> CEREAL_LOAD_FUNCTION_NAME(SpanInputArchive& ar,
-                                                                            T& t) {
+inline std::enable_if_t<std::is_arithmetic_v<T> && !std::is_same_v<T, bool>>
+CEREAL_LOAD_FUNCTION_NAME(SpanInputArchive& ar, T& t) {
   ar.loadBinary(std::addressof(t), sizeof(t));
+}
+
+// A bool is one byte, 0 or 1. Any other byte is refused: reading it as a bool is undefined.
+inline void CEREAL_LOAD_FUNCTION_NAME(SpanInputArchive& ar, bool& b) {
+  static_assert(sizeof(bool) == 1, "the output archive writes a bool as one byte");
+  unsigned char byte = 0;
+  ar.loadBinary(&byte, 1);
+  if (byte > 1) throw cereal::Exception("a bool encoded as " + std::to_string(byte));
+  b = byte == 1;
 }
 
 template <class Archive, class T>

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,32 @@ TEST(CodecTest, RefusesANestedSizeClaimBeforeAllocatingForIt) {
   std::vector<std::string> out;
   EXPECT_THAT(decode_batch(bytes, &out).message(),
               HasSubstr("a container claims 1099511627776 elements with 3 bytes left"));
+}
+
+// Found by fuzz/wire_fuzz: an empty vector of numbers is read as zero bytes into its data(),
+// which is null; memcpy(nullptr, p, 0) is undefined behaviour that UBSan reports.
+TEST(CodecTest, DecodesEmptyVectorsOfNumbers) {
+  std::vector<int64_t> value{1};
+  ASSERT_TRUE(decode_value(encode_batch<int64_t>({}), &value).ok());
+  EXPECT_THAT(value, ElementsAre());
+  std::vector<std::vector<int>> out;
+  ASSERT_TRUE(decode_batch(encode_batch<std::vector<int>>({{}, {3}}), &out).ok());
+  EXPECT_THAT(out, ElementsAre(ElementsAre(), ElementsAre(3)));
+}
+
+// Found by fuzz/wire_fuzz: a byte other than 0 or 1 was read as a bool (undefined behaviour, which
+// UBSan reports), here an optional's "empty" flag. It is refused instead.
+TEST(CodecTest, RefusesABoolThatIsNeitherZeroNorOne) {
+  std::optional<std::string> value;
+  EXPECT_THAT(decode_value(std::string_view("\x02", 1), &value).message(),
+              HasSubstr("a bool encoded as 2"));
+  bool flag = false;
+  EXPECT_FALSE(decode_value(std::string_view("\xff", 1), &flag).ok());
+  ASSERT_TRUE(decode_value(std::string_view("\x01", 1), &flag).ok());
+  EXPECT_TRUE(flag);
+  std::vector<std::optional<int>> out;
+  ASSERT_TRUE(decode_batch(encode_batch<std::optional<int>>({std::nullopt, 5}), &out).ok());
+  EXPECT_THAT(out, ElementsAre(std::nullopt, 5));
 }
 
 TEST(CodecTest, MatchesCerealsOwnBinaryFormat) {
