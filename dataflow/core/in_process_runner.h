@@ -51,6 +51,9 @@ absl::StatusOr<std::vector<uint32_t>> location_sizes(
 
 template <class Req, class Resp>
 class InProcessClient;
+namespace sim {
+class Simulation;
+}
 
 class InProcessRunner {
  public:
@@ -133,6 +136,7 @@ class InProcessClient {
 
  private:
   friend class InProcessRunner;
+  friend class sim::Simulation;
 
   struct Inbox final : public ClientPeer<Resp> {
     std::mutex mutex;

@@ -41,19 +41,26 @@ class Payload {
   Payload(const Payload& other) : owner_(other.owner_), data_(other.data_), size_(other.size_) {
     if (!owner_) std::memcpy(inline_, other.inline_, size_);
   }
+  // A moved-from payload is empty (its shared bytes went with the move, so it must not keep
+  // claiming their size).
   Payload(Payload&& other) noexcept
       : owner_(std::move(other.owner_)), data_(other.data_), size_(other.size_) {
     if (!owner_) std::memcpy(inline_, other.inline_, size_);
+    other.data_ = nullptr;
+    other.size_ = 0;
   }
   Payload& operator=(const Payload& other) {
     if (this != &other) *this = Payload(other);
     return *this;
   }
   Payload& operator=(Payload&& other) noexcept {
+    if (this == &other) return *this;
     owner_ = std::move(other.owner_);
     data_ = other.data_;
     size_ = other.size_;
     if (!owner_) std::memcpy(inline_, other.inline_, size_);
+    other.data_ = nullptr;
+    other.size_ = 0;
     return *this;
   }
   explicit Payload(std::string bytes) {

@@ -3,12 +3,15 @@
 //
 // Every `interval`, each member splits its table into `buckets` buckets by key hash and
 // broadcasts one digest per bucket (a TableSummary) to the other members. A member receiving a
-// summary compares it with its own buckets and sends back, to that member only, every entry of
-// the buckets that differ. The receiver merges them with the lattice's merge, so repairs are
-// idempotent and commute with gossip; since every member does the same, both sides of a
-// difference get the other's entries within one interval. When little differs, a round costs
-// the summaries (8 bytes per bucket per peer) and the entries of the differing buckets, never
-// the whole table.
+// summary compares it with its own buckets and sends back, to that member only, a Repair: every
+// entry of the buckets that differ, its own bucket digests and its applied marks. The receiver
+// merges the entries with the lattice's merge, so repairs are idempotent and commute with
+// gossip; since every member does the same, both sides of a difference get the other's entries
+// within one interval. When every other bucket still matches, the receiver now holds all the
+// sender held, and takes over its applied marks (member_store.h): that is how a mark stuck
+// behind lost gossip moves again. When little differs, a round costs the summaries and the
+// answers' digests (8 bytes per bucket per peer each way) and the entries of the differing
+// buckets, never the whole table.
 //
 // A bucket's digest is the sum of mix64(hash(key) ^ digest(value)) over its entries (as
 // EDDY.MEMBERS digests whole tables): equal contents give equal digests whatever the order of
@@ -16,6 +19,7 @@
 #ifndef EDDY_KVS_CORE_ANTI_ENTROPY_H_
 #define EDDY_KVS_CORE_ANTI_ENTROPY_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -45,15 +49,6 @@ struct TableSummary {
 
 namespace internal {
 
-inline uint32_t bucket_of(const Key& key, size_t buckets) {
-  return static_cast<uint32_t>(stable_bytes_hash(key) % buckets);
-}
-
-template <class Model>
-uint64_t entry_digest(const Key& key, const typename Model::Value& value) {
-  return mix64(stable_bytes_hash(key) ^ Model::digest(value));
-}
-
 template <class Model>
 TableSummary summarize(const TableView<Key, typename Model::Value>& table, uint32_t buckets) {
   TableSummary summary;
@@ -64,30 +59,43 @@ TableSummary summarize(const TableView<Key, typename Model::Value>& table, uint3
   return summary;
 }
 
-// This table's entries in the buckets where it differs from `theirs`, as writes to merge.
+// The answer to `theirs` (covers left for the caller to fill in).
 template <class Model>
-std::vector<Write<Model>> entries_differing(const TableView<Key, typename Model::Value>& table,
-                                            const TableSummary& theirs) {
-  std::vector<Write<Model>> out;
+Repair<Model> repair_for(const TableView<Key, typename Model::Value>& table,
+                         const TableSummary& theirs) {
+  Repair<Model> repair;
   const size_t buckets = theirs.buckets.size();
-  if (buckets == 0) return out;
-  const TableSummary mine = summarize<Model>(table, static_cast<uint32_t>(buckets));
+  if (buckets == 0) return repair;
+  repair.digests = summarize<Model>(table, static_cast<uint32_t>(buckets)).buckets;
+  std::vector<bool> differs(buckets, false);
+  for (uint32_t b = 0; b < buckets; ++b) {
+    if (repair.digests[b] != theirs.buckets[b]) {
+      differs[b] = true;
+      repair.differing.push_back(b);
+    }
+  }
+  if (repair.differing.empty()) return repair;
   table.for_each([&](const Key& key, const typename Model::Value& value) {
-    const uint32_t b = bucket_of(key, buckets);
-    // A repair carries no version: it raises no applied marks (see member_store.h).
-    if (mine.buckets[b] != theirs.buckets[b]) out.push_back(Write<Model>{key, value, Version{}});
+    if (differs[bucket_of(key, buckets)]) {
+      repair.entries.push_back(Write<Model>{key, value, Version{}});
+    }
   });
-  return out;
+  // In key order: a table's iteration order depends on where its memory is (Abseil salts
+  // positions with the table's address), and a run must replay byte for byte.
+  std::sort(repair.entries.begin(), repair.entries.end(),
+            [](const Write<Model>& a, const Write<Model>& b) { return a.key < b.key; });
+  return repair;
 }
 
 }  // namespace internal
 
-// The repairs each member receives: entries of other members' tables that may be missing or
-// older here. Feed them to member_store as gossip (they merge, and are not gossiped again).
+// The repairs each member receives from the others, for member_store's `repairs` input.
+// `applied` is the member's applied marks (MemberStore::applied).
 template <class Model>
-Stream<Write<Model>, Cluster, Unbounded, NoOrder> anti_entropy(
+Stream<Repair<Model>, Cluster, Unbounded, NoOrder> anti_entropy(
     const KeyedSingleton<Key, typename Model::Value, Tick<Cluster>, Bounded>& table,
-    const Cluster& members, AntiEntropyOptions options) {
+    const Singleton<std::vector<uint64_t>, Tick<Cluster>, Bounded>& applied, const Cluster& members,
+    AntiEntropyOptions options) {
   const Tick<Cluster> tick = members.tick();
   const uint32_t buckets = std::max<uint32_t>(options.buckets, 1);
   auto summaries =
@@ -98,20 +106,21 @@ Stream<Write<Model>, Cluster, Unbounded, NoOrder> anti_entropy(
                  })
           .all_ticks()
           .broadcast(members, IncludeSelf::kNo);
+  // Every summary is answered, even when nothing differs: the answer carries the marks.
   auto answers = table.query(
       summaries.entries().batch(tick),
       [](const TableView<Key, typename Model::Value>& view,
          const std::pair<MemberId, TableSummary>& summary) {
-        return std::pair(summary.first, internal::entries_differing<Model>(view, summary.second));
+        return std::pair(summary.first, internal::repair_for<Model>(view, summary.second));
       });
-  return answers
-      .filter([](const std::pair<MemberId, std::vector<Write<Model>>>& a) {
-        return !a.second.empty();
+  return answers.cross_singleton(applied)
+      .map([](std::pair<std::pair<MemberId, Repair<Model>>, std::vector<uint64_t>> a) {
+        a.first.second.covers = std::move(a.second);
+        return std::move(a.first);
       })
       .all_ticks()
       .demux(members)
-      .values()
-      .flat_map([](std::vector<Write<Model>> writes) { return writes; });
+      .values();
 }
 
 }  // namespace eddy::kvs

@@ -33,12 +33,13 @@ struct Pair {
 
   Collected<MemberReply> build() {
     auto [repairs_ref, repairs] =
-        members.forward_ref<Stream<Write<LwwModel>, Cluster, Unbounded, NoOrder>>();
-    auto store = member_store<LwwModel>(in.second.demux(members), repairs);
+        members.forward_ref<Stream<Repair<LwwModel>, Cluster, Unbounded, NoOrder>>();
+    auto store = member_store<LwwModel>(in.second.demux(members),
+                                        members.source_iter(std::vector<Write<LwwModel>>{}), repairs);
     AntiEntropyOptions options;
     options.interval = std::chrono::seconds(1);
     options.buckets = 16;
-    repairs_ref.complete(anti_entropy<LwwModel>(store.table, members, options));
+    repairs_ref.complete(anti_entropy<LwwModel>(store.table, store.applied, members, options));
     return store.replies.send(feeder).values().collect();
   }
 
@@ -102,15 +103,18 @@ TEST(AntiEntropyTest, ARoundSendsOnlyTheBucketsThatDiffer) {
   const TableView<Key, LwwModel::Value> mine_view(View{&mine});
   const TableView<Key, LwwModel::Value> theirs_view(View{&theirs});
   const TableSummary summary = internal::summarize<LwwModel>(theirs_view, 1024);
-  const std::vector<Write<LwwModel>> repair = internal::entries_differing<LwwModel>(mine_view, summary);
+  const std::vector<Write<LwwModel>> repair =
+      internal::repair_for<LwwModel>(mine_view, summary).entries;
   // The ten keys' buckets, about 100 entries each: a few percent of the table, all ten keys in.
   EXPECT_LE(repair.size(), 10u * 200);
   int newer = 0;
   for (const Write<LwwModel>& w : repair) newer += w.value.value() == std::optional<std::string>("new") ? 1 : 0;
   EXPECT_EQ(newer, 10);
-  EXPECT_TRUE(internal::entries_differing<LwwModel>(theirs_view,
-                                                    internal::summarize<LwwModel>(theirs_view, 1024))
-                  .empty());
+  const Repair<LwwModel> none =
+      internal::repair_for<LwwModel>(theirs_view, internal::summarize<LwwModel>(theirs_view, 1024));
+  EXPECT_TRUE(none.entries.empty());
+  EXPECT_TRUE(none.differing.empty());
+  EXPECT_EQ(none.digests.size(), 1024u);
 }
 
 }  // namespace

@@ -1,17 +1,27 @@
 // member_store: one replica of the key-value table, as a dataflow at one location (a cluster
 // member, or a single process for the local store).
 //
-// Inputs: the ops a coordinator sends here, and the writes other members gossip. Each tick
-// processes, in this order: the writes gossiped since the last tick, GETs parked earlier, then
-// this tick's ops in the order they arrived. A GET answers from the table as the previous tick
+// Inputs: the ops a coordinator sends here, the writes other members gossip, and the repairs
+// other members send back for this member's table summaries (anti_entropy.h). Each tick
+// processes, in this order: the writes gossiped since the last tick, the repairs, ops parked
+// earlier, then this tick's ops in the order they arrived. A GET answers from the table as the previous tick
 // left it, merged with the writes before it in this tick (so it sees earlier writes and none of
 // the later ones), and only once this member has applied every write its session needs (the
 // op's `needs` vector); until then it is parked, re-examined at each later tick. GETs carry
 // needs, and so do DELs (they count what they remove) and causal writes (their clocks must
 // cover the session's earlier writes).
 //
+// Applied marks. A member applies one origin's gossip in stamp order (it travels on one FIFO
+// channel), so "applied origin o up to stamp s" is one number per origin. A connection that
+// dies loses a suffix of what was in flight and later gossip flows again, so each gossiped write
+// names the origin's previous stamp (`prev`), and a member raises its mark for the origin only
+// when it has applied up to `prev`; after a gap the mark stays put (the writes are applied all
+// the same) until a repair covers it: a repair whose sender found every other bucket equal to
+// this member's table leaves this table holding everything the sender had applied, so this
+// member raises its marks to the sender's (Repair::covers).
+//
 // Outputs: a reply per op (to the coordinator), the writes first applied here (to gossip to the
-// other members), and the table itself.
+// other members), the table itself, and the applied marks as a version vector.
 #ifndef EDDY_KVS_CORE_MEMBER_STORE_H_
 #define EDDY_KVS_CORE_MEMBER_STORE_H_
 
@@ -37,14 +47,42 @@ struct Write {
   Key key;
   typename Model::Value value;
   Version version;
+  // The stamp of the origin's write before this one, as far as the origin knows (0: none).
+  uint64_t prev = 0;
 
   template <class Archive>
   void serialize(Archive& archive) {
-    archive(key, value, version);
+    archive(key, value, version, prev);
+  }
+};
+
+// One member's answer to another's table summary (anti_entropy.h): its entries in the buckets
+// where the two tables differed, which buckets those were, its digest of every bucket, and what
+// it had applied when it answered.
+template <class Model>
+struct Repair {
+  std::vector<Write<Model>> entries;
+  std::vector<uint32_t> differing;
+  std::vector<uint64_t> digests;
+  std::vector<uint64_t> covers;  // applied marks: the stamp of each origin, by member id
+
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(entries, differing, digests, covers);
   }
 };
 
 namespace internal {
+
+// A table is summarized by buckets of keys; a bucket's digest is the sum of its entries'.
+inline uint32_t bucket_of(const Key& key, size_t buckets) {
+  return static_cast<uint32_t>(stable_bytes_hash(key) % buckets);
+}
+
+template <class Model>
+uint64_t entry_digest(const Key& key, const typename Model::Value& value) {
+  return mix64(stable_bytes_hash(key) ^ Model::digest(value));
+}
 
 // What a member processes in a tick, in order.
 struct AppliedMark {
@@ -54,7 +92,7 @@ struct ParkedOp {
   MemberOp op;  // an op that waits for its session's earlier writes to arrive here
 };
 template <class Model>
-using MemberEvent = std::variant<AppliedMark, Write<Model>, ParkedOp, MemberOp>;
+using MemberEvent = std::variant<AppliedMark, Write<Model>, Repair<Model>, ParkedOp, MemberOp>;
 
 // What processing an event produced; partition() sends each kind to its one consumer.
 template <class Model>
@@ -89,15 +127,50 @@ struct MemberPass {
   }
 
   // Applies a write: remembers it for later reads of this tick, and emits it to the table (and,
-  // when `local`, to gossip).
+  // when `local`, to gossip). With `raise`, the write's origin mark rises to its stamp.
   template <class Out>
-  void apply(Key key, Value value, Version version, bool local, Out& out) {
+  void apply(Key key, Value value, Version version, bool local, Out& out, bool raise = true) {
     auto [it, inserted] = written.try_emplace(key, value);
     if (!inserted) it->second.merge(value);
-    applied.raise(version);
-    if (local && gossips) out.push_back(Write<Model>{key, value, version});
+    if (local && gossips) {
+      out.push_back(Write<Model>{key, value, version, applied.get(version.origin)});
+    }
+    if (raise) {
+      applied.raise(version);
+      out.push_back(AppliedMark{version});
+    }
     out.push_back(TableWrite<Model>{std::move(key), std::move(value), version});
-    out.push_back(AppliedMark{version});
+  }
+
+  // True when every bucket `repair` did not send entries for is equal here (the last tick's
+  // table with this tick's writes) to the sender's: merging the entries then leaves this table
+  // holding everything the sender's did.
+  bool covered_by(const TableView<Key, Value>& table, const Repair<Model>& repair) const {
+    const size_t n = repair.digests.size();
+    if (n == 0) return false;
+    std::vector<uint64_t> mine(n, 0);
+    table.for_each([&](const Key& key, const Value& value) {
+      mine[bucket_of(key, n)] += entry_digest<Model>(key, value);
+    });
+    for (const auto& [key, value] : written) {
+      uint64_t& bucket = mine[bucket_of(key, n)];
+      const Value* prior = table.find(key);
+      if (prior == nullptr) {
+        bucket += entry_digest<Model>(key, value);
+        continue;
+      }
+      Value merged = *prior;
+      merged.merge(value);
+      bucket += entry_digest<Model>(key, merged) - entry_digest<Model>(key, *prior);
+    }
+    std::vector<bool> sent(n, false);
+    for (uint32_t b : repair.differing) {
+      if (b < n) sent[b] = true;
+    }
+    for (size_t b = 0; b < n; ++b) {
+      if (!sent[b] && mine[b] != repair.digests[b]) return false;
+    }
+    return true;
   }
 };
 
@@ -112,7 +185,23 @@ MemberSteps<Model> member_step(Context& ctx, MemberPass<Model>& pass,
   if (auto* mark = std::get_if<AppliedMark>(&event)) {
     pass.applied.raise(mark->applied);
   } else if (auto* gossip = std::get_if<Write<Model>>(&event)) {
-    pass.apply(std::move(gossip->key), std::move(gossip->value), gossip->version, false, out);
+    const bool contiguous = gossip->prev <= pass.applied.get(gossip->version.origin);
+    pass.apply(std::move(gossip->key), std::move(gossip->value), gossip->version, false, out,
+               contiguous);
+  } else if (auto* repair = std::get_if<Repair<Model>>(&event)) {
+    const bool covered = pass.covered_by(table, *repair);
+    for (Write<Model>& w : repair->entries) {
+      pass.apply(std::move(w.key), std::move(w.value), Version{}, false, out, false);
+    }
+    if (covered) {
+      const std::vector<uint64_t>& stamps = repair->covers;
+      for (uint32_t origin = 0; origin < stamps.size(); ++origin) {
+        const Version mark{origin, stamps[origin]};
+        if (mark.stamp <= pass.applied.get(origin)) continue;
+        pass.applied.raise(mark);
+        out.push_back(AppliedMark{mark});
+      }
+    }
   } else {
     MemberOp& op = std::holds_alternative<ParkedOp>(event) ? std::get<ParkedOp>(event).op
                                                            : std::get<MemberOp>(event);
@@ -162,13 +251,18 @@ struct MemberStore {
   Stream<Write<Model>, L, Unbounded, TotalOrder> local_writes;
   // The table, as it stands after each tick.
   KeyedSingleton<Key, typename Model::Value, Tick<L>, Bounded> table;
+  // What the table holds, as applied marks (the stamp of each origin, by member id), after each
+  // tick.
+  Singleton<std::vector<uint64_t>, Tick<L>, Bounded> applied;
 };
 
-// Builds a replica at `ops`' location. `gossip` is what other replicas applied first; with
-// `gossips` false (a single store) nothing is emitted to gossip.
-template <class Model, class L, class O1, class O2>
+// Builds a replica at `ops`' location. `gossip` is what other replicas applied first, `repairs`
+// their answers to this replica's summaries; with `gossips` false (a single store) nothing is
+// emitted to gossip.
+template <class Model, class L, class O1, class O2, class O3>
 MemberStore<Model, L> member_store(const Stream<MemberOp, L, Unbounded, O1>& ops,
                                    const Stream<Write<Model>, L, Unbounded, O2>& gossip,
+                                   const Stream<Repair<Model>, L, Unbounded, O3>& repairs,
                                    bool gossips = true) {
   using Value = typename Model::Value;
   using Event = internal::MemberEvent<Model>;
@@ -195,6 +289,9 @@ MemberStore<Model, L> member_store(const Stream<MemberOp, L, Unbounded, O1>& ops
           .chain(gossip.batch(tick).assume_ordered().map([](Write<Model> w) -> Event {
             return w;
           }))
+          .chain(repairs.batch(tick).assume_ordered().map([](Repair<Model> r) -> Event {
+            return r;
+          }))
           .chain(parked_now.defer_tick_lazy().map([](internal::ParkedOp p) -> Event {
             return p;
           }))
@@ -216,14 +313,21 @@ MemberStore<Model, L> member_store(const Stream<MemberOp, L, Unbounded, O1>& ops
     return std::pair<Key, Value>(std::move(w.key), std::move(w.value));
   }));
   table_ref.complete(table);
-  marks_ref.complete(
+  auto applied_marks =
       marks
           .map([](Step s) {
             const Version v = std::get<internal::AppliedMark>(s).applied;
             return std::pair(v.origin, v.stamp);
           })
           .across_ticks()
-          .reduce_keyed(commutative([](uint64_t& a, uint64_t b) { a = std::max(a, b); })));
+          .reduce_keyed(commutative([](uint64_t& a, uint64_t b) { a = std::max(a, b); }));
+  marks_ref.complete(applied_marks);
+  auto applied = applied_marks.entries().fold(
+      std::vector<uint64_t>{},
+      commutative([](std::vector<uint64_t>& stamps, std::pair<uint32_t, uint64_t> mark) {
+        if (stamps.size() <= mark.first) stamps.resize(mark.first + 1, 0);
+        stamps[mark.first] = std::max(stamps[mark.first], mark.second);
+      }));
   parked_ref.complete(
       parked.map([](Step s) { return std::get<internal::ParkedOp>(std::move(s)); }));
 
@@ -250,7 +354,16 @@ MemberStore<Model, L> member_store(const Stream<MemberOp, L, Unbounded, O1>& ops
                          .all_ticks();
   auto local_writes =
       gossip_writes.map([](Step s) { return std::get<Write<Model>>(std::move(s)); }).all_ticks();
-  return MemberStore<Model, L>{all_replies, local_writes, table};
+  return MemberStore<Model, L>{all_replies, local_writes, table, applied};
+}
+
+// A replica without repairs.
+template <class Model, class L, class O1, class O2>
+MemberStore<Model, L> member_store(const Stream<MemberOp, L, Unbounded, O1>& ops,
+                                   const Stream<Write<Model>, L, Unbounded, O2>& gossip,
+                                   bool gossips = true) {
+  return member_store<Model>(ops, gossip,
+                             ops.location().source_iter(std::vector<Repair<Model>>{}), gossips);
 }
 
 }  // namespace eddy::kvs

@@ -54,7 +54,8 @@ auto route(const Actions& actions, const ExternalPort<RespRequest, RespOut>& por
 }
 
 template <class Model>
-void build(Flow& flow, const KvsOptions& options) {
+void build(Flow& flow, const KvsOptions& options,
+           std::optional<ExternalPort<RespRequest, RespOut>>* port_out) {
   auto coordinator = flow.process(kCoordinator);
   auto clients = flow.external(kClients);
   RespLimits resp_limits;
@@ -62,6 +63,7 @@ void build(Flow& flow, const KvsOptions& options) {
       static_cast<int64_t>(std::max<size_t>(options.limits.max_value_bytes * 4, 1 << 20));
   auto [port, requests] = coordinator.source_external<RespRequest, RespOut>(
       clients, kRespPort, resp_codec(resp_limits));
+  if (port_out != nullptr) port_out->emplace(port);
   CoordinatorOptions coordinator_options;
   coordinator_options.lattice = Model::kName;
   coordinator_options.limits = options.limits;
@@ -91,24 +93,30 @@ void build(Flow& flow, const KvsOptions& options) {
   auto ops = route(actions, port).demux(members);
   auto [gossip_ref, gossip] =
       members.forward_ref<Stream<Write<Model>, Cluster, Unbounded, NoOrder>>();
-  auto store = member_store<Model>(ops, gossip);
-  auto gossiped = store.local_writes.broadcast(members, IncludeSelf::kNo).values();
+  auto finish = [&](const MemberStore<Model, Cluster>& store) {
+    gossip_ref.complete(store.local_writes.broadcast(members, IncludeSelf::kNo).values());
+    replies_ref.complete(store.replies.send(coordinator).values());
+  };
   if (options.anti_entropy.interval > Duration::zero()) {
-    gossip_ref.complete(
-        gossiped.merge(anti_entropy<Model>(store.table, members, options.anti_entropy)));
+    auto [repairs_ref, repairs] =
+        members.forward_ref<Stream<Repair<Model>, Cluster, Unbounded, NoOrder>>();
+    auto store = member_store<Model>(ops, gossip, repairs);
+    repairs_ref.complete(
+        anti_entropy<Model>(store.table, store.applied, members, options.anti_entropy));
+    finish(store);
   } else {
-    gossip_ref.complete(gossiped);
+    finish(member_store<Model>(ops, gossip));
   }
-  replies_ref.complete(store.replies.send(coordinator).values());
 }
 
 }  // namespace
 
-absl::Status build_kvs(Flow& flow, const KvsOptions& options) {
+absl::Status build_kvs(Flow& flow, const KvsOptions& options,
+                       std::optional<ExternalPort<RespRequest, RespOut>>* port) {
   if (options.lattice == "lww") {
-    build<LwwModel>(flow, options);
+    build<LwwModel>(flow, options, port);
   } else if (options.lattice == "causal") {
-    build<CausalModel>(flow, options);
+    build<CausalModel>(flow, options, port);
   } else {
     return absl::InvalidArgumentError(
         absl::StrCat("unknown lattice '", options.lattice, "': use lww or causal"));

@@ -14,12 +14,15 @@
 #ifndef EDDY_KVS_SERVERS_KVS_SERVER_H_
 #define EDDY_KVS_SERVERS_KVS_SERVER_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
+#include "dataflow/external_port.h"
 #include "dataflow/flow.h"
 #include "kvs/core/anti_entropy.h"
 #include "kvs/protocol/commands.h"
+#include "kvs/protocol/resp_codec.h"
 
 namespace eddy::kvs {
 
@@ -38,8 +41,10 @@ inline constexpr char kMembers[] = "members";
 inline constexpr char kClients[] = "clients";
 inline constexpr char kRespPort[] = "resp";
 
-// Adds the store to `flow`. Fails for an unknown lattice.
-absl::Status build_kvs(Flow& flow, const KvsOptions& options);
+// Adds the store to `flow`, and sets `*port` (when given) to its Redis-protocol client port, for
+// in-process clients (tests, the simulator). Fails for an unknown lattice.
+absl::Status build_kvs(Flow& flow, const KvsOptions& options,
+                       std::optional<ExternalPort<RespRequest, RespOut>>* port = nullptr);
 
 }  // namespace eddy::kvs
 
