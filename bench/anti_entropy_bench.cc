@@ -43,10 +43,12 @@ int run(uint32_t buckets) {
   std::string summary_a, summary_b, repair_to_a, repair_to_b, whole;
   encode_value(internal::summarize<LwwModel>(view_a, buckets), &summary_a);
   encode_value(internal::summarize<LwwModel>(view_b, buckets), &summary_b);
-  const auto to_a = internal::entries_differing<LwwModel>(view_b, internal::summarize<LwwModel>(view_a, buckets));
-  const auto to_b = internal::entries_differing<LwwModel>(view_a, internal::summarize<LwwModel>(view_b, buckets));
-  encode_batch(to_a, &repair_to_a);
-  encode_batch(to_b, &repair_to_b);
+  const Repair<LwwModel> to_a =
+      internal::repair_for<LwwModel>(view_b, internal::summarize<LwwModel>(view_a, buckets));
+  const Repair<LwwModel> to_b =
+      internal::repair_for<LwwModel>(view_a, internal::summarize<LwwModel>(view_b, buckets));
+  encode_value(to_a, &repair_to_a);
+  encode_value(to_b, &repair_to_b);
   std::vector<Write<LwwModel>> all;
   view_b.for_each([&](const Key& k, const Value& v) { all.push_back({k, v, Version{}}); });
   encode_batch(all, &whole);
@@ -57,8 +59,8 @@ int run(uint32_t buckets) {
   std::printf("| message | entries | bytes |\n|---|---|---|\n");
   std::printf("| summary a -> b | - | %zu |\n", summary_a.size());
   std::printf("| summary b -> a | - | %zu |\n", summary_b.size());
-  std::printf("| repair b -> a | %zu | %zu |\n", to_a.size(), repair_to_a.size());
-  std::printf("| repair a -> b | %zu | %zu |\n", to_b.size(), repair_to_b.size());
+  std::printf("| repair b -> a | %zu | %zu |\n", to_a.entries.size(), repair_to_a.size());
+  std::printf("| repair a -> b | %zu | %zu |\n", to_b.entries.size(), repair_to_b.size());
   std::printf("| **one round, both ways** | | **%zu** |\n", round);
   std::printf("| the whole table, once | %zu | %zu |\n", all.size(), whole.size());
   std::printf("\nround / whole table: %.4f\n", static_cast<double>(round) / whole.size());
