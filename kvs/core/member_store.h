@@ -15,6 +15,7 @@
 #ifndef EDDY_KVS_CORE_MEMBER_STORE_H_
 #define EDDY_KVS_CORE_MEMBER_STORE_H_
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
@@ -156,12 +157,47 @@ MemberSteps<Model> member_step(Context& ctx, MemberPass<Model>& pass,
 
 template <class Model, class L>
 struct MemberStore {
+  using Steps = Stream<internal::MemberStep<Model>, Tick<L>, Bounded, TotalOrder>;
+
   // A reply for every op, in the order they were answered.
   Stream<MemberReply, L, Unbounded, TotalOrder> replies;
   // The writes first applied here: what this member gossips.
   Stream<Write<Model>, L, Unbounded, TotalOrder> local_writes;
   // The table, as it stands after each tick.
   KeyedSingleton<Key, typename Model::Value, Tick<L>, Bounded> table;
+
+  // Every write applied in each tick (this member's own, gossiped, repaired and recovered
+  // ones), in the order applied, as the table received them: what a write-ahead log records.
+  // Each call adds the operators that copy them out; a store that never calls it pays nothing.
+  Stream<Write<Model>, Tick<L>, Bounded, TotalOrder> applied() const {
+    return table_writes_.map([](internal::MemberStep<Model> s) {
+      auto w = std::get<internal::TableWrite<Model>>(std::move(s));
+      return Write<Model>{std::move(w.key), std::move(w.value), w.version};
+    });
+  }
+  // For each tick that raised this member's applied marks, the marks it raised (one version
+  // per origin, the highest; repairs raise none). Marks only grow, so a receiver that keeps
+  // the maximum per origin knows what this member has applied. Each call adds operators.
+  Stream<std::vector<Version>, L, Unbounded, TotalOrder> marks_raised() const {
+    return marks_
+        .map([](internal::MemberStep<Model> s) { return std::get<internal::AppliedMark>(s).applied; })
+        .fold(std::vector<Version>(),
+              [](std::vector<Version>& out, Version v) {
+                if (v.stamp == 0) return;
+                for (Version& m : out) {
+                  if (m.origin == v.origin) {
+                    m.stamp = std::max(m.stamp, v.stamp);
+                    return;
+                  }
+                }
+                out.push_back(v);
+              })
+        .filter([](const std::vector<Version>& raised) { return !raised.empty(); })
+        .all_ticks();
+  }
+
+  Steps table_writes_;  // the ordered pass's TableWrite steps (for applied())
+  Steps marks_;         // its AppliedMark steps (for marks_raised())
 };
 
 // Builds a replica at `ops`' location. `gossip` is what other replicas applied first; with
@@ -250,7 +286,7 @@ MemberStore<Model, L> member_store(const Stream<MemberOp, L, Unbounded, O1>& ops
                          .all_ticks();
   auto local_writes =
       gossip_writes.map([](Step s) { return std::get<Write<Model>>(std::move(s)); }).all_ticks();
-  return MemberStore<Model, L>{all_replies, local_writes, table};
+  return MemberStore<Model, L>{all_replies, local_writes, table, table_writes, marks};
 }
 
 }  // namespace eddy::kvs
