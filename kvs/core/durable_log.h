@@ -53,7 +53,7 @@ struct RecoveredWrites {
   std::vector<Write<Model>> writes;  // one per key (keys ascending), then one per origin
   size_t records = 0;                // valid records read
   size_t keys = 0;
-  std::string problem;               // why the log ended early; empty when it did not
+  std::string problem;  // why the log ended early; empty when it did not
 };
 
 // What the log `bytes` holds, compacted: for each key, the merge of its records' values with
@@ -76,9 +76,9 @@ RecoveredWrites<Model> recover_writes(std::string_view bytes) {
       archive(w);
       if (archive.remaining() != 0) throw cereal::Exception("trailing bytes");
     } catch (const cereal::Exception& e) {
-      out.problem = absl::StrCat("record ", i, " does not decode (", e.what(),
-                                 "); ignoring it and the ", log.records.size() - i - 1,
-                                 " records after it");
+      out.problem =
+          absl::StrCat("record ", i, " does not decode (", e.what(), "); ignoring it and the ",
+                       log.records.size() - i - 1, " records after it");
       break;
     }
     ++out.records;
@@ -110,8 +110,8 @@ std::vector<Write<Model>> recover_member(const std::string& dir, uint32_t member
   if (!recovered.problem.empty()) {
     EDDY_LOG(kWarning, "write-ahead log ", path, ": ", recovered.problem);
   }
-  EDDY_LOG(kInfo, "recovered ", recovered.records, " records (", recovered.keys,
-           " keys) from ", path);
+  EDDY_LOG(kInfo, "recovered ", recovered.records, " records (", recovered.keys, " keys) from ",
+           path);
   return std::move(recovered.writes);
 }
 
@@ -131,16 +131,17 @@ Stream<Write<Model>, L, Unbounded, TotalOrder> recovered_writes(const L& where,
 // while logging stops the process: it must not acknowledge writes it could not log.
 // REQUIRES: !options.dir.empty().
 template <class Model, class L>
-void write_ahead_log(const L& where, const Stream<Write<Model>, Tick<L>, Bounded, TotalOrder>& applied,
+void write_ahead_log(const L& where,
+                     const Stream<Write<Model>, Tick<L>, Bounded, TotalOrder>& applied,
                      const WalOptions& options) {
   auto batches = applied
-                     .fold(std::string(), [](std::string& out,
-                                             Write<Model> w) { append_write_record(w, &out); })
+                     .fold(std::string(),
+                           [](std::string& out, Write<Model> w) { append_write_record(w, &out); })
                      .filter([](const std::string& records) { return !records.empty(); })
                      .all_ticks();
   // An empty string is the sync timer.
   auto log = [options, writer = std::optional<WalWriter>()](Context& ctx,
-                                                           std::string records) mutable {
+                                                            std::string records) mutable {
     if (!writer) {
       writer.emplace(wal_path(options.dir, ctx.member_id().raw), options.fsync, options.interval);
     }
@@ -149,7 +150,8 @@ void write_ahead_log(const L& where, const Stream<Write<Model>, Tick<L>, Bounded
     EDDY_CHECK(s.ok(), "write-ahead log: ", s.message());
   };
   if (options.fsync == FsyncPolicy::kInterval) {
-    batches.merge(where.source_interval(options.interval).map([](Instant) { return std::string(); }))
+    batches
+        .merge(where.source_interval(options.interval).map([](Instant) { return std::string(); }))
         .for_each(std::move(log));
   } else {
     batches.for_each(std::move(log));

@@ -80,7 +80,7 @@ TEST(DurableLogTest, RecoveryMergesEachKeysRecordsAndKeepsEachOriginsHighestVers
   append_write_record(put("a", "a1", Version{0, 10}), &log);
   append_write_record(put("b", "b1", Version{1, 11}), &log);
   append_write_record(put("a", "a2", Version{1, 12}), &log);
-  append_write_record(put("c", "c1", Version{}), &log);  // a repair: no version
+  append_write_record(put("c", "c1", Version{}), &log);      // a repair: no version
   append_write_record(put("b", "b0", Version{0, 5}), &log);  // older than b1: loses the merge
   const RecoveredWrites<LwwModel> r = recover_writes<LwwModel>(log);
   EXPECT_EQ(r.records, 5u);

@@ -31,7 +31,8 @@ void put_u32(uint32_t v, char* out) {
 
 uint32_t get_u32(const char* in) {
   uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<unsigned char>(in[i])) << (8 * i);
+  for (int i = 0; i < 4; ++i)
+    v |= static_cast<uint32_t>(static_cast<unsigned char>(in[i])) << (8 * i);
   return v;
 }
 
@@ -186,7 +187,8 @@ absl::Status WalWriter::write(Instant now, std::string_view records) {
 }
 
 absl::Status WalWriter::on_timer(Instant now) {
-  if (state_ == nullptr || !state_->dirty || policy_ == FsyncPolicy::kNever) return absl::OkStatus();
+  if (state_ == nullptr || !state_->dirty || policy_ == FsyncPolicy::kNever)
+    return absl::OkStatus();
   return sync(now);
 }
 
