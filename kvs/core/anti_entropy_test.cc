@@ -39,7 +39,7 @@ struct Pair {
     AntiEntropyOptions options;
     options.interval = std::chrono::seconds(1);
     options.buckets = 16;
-    repairs_ref.complete(anti_entropy<LwwModel>(store.table, store.applied, members, options));
+    repairs_ref.complete(anti_entropy<LwwModel>(store.table, store.applied_marks, members, options));
     return store.replies.send(feeder).values().collect();
   }
 

@@ -25,6 +25,7 @@
 #ifndef EDDY_KVS_CORE_MEMBER_STORE_H_
 #define EDDY_KVS_CORE_MEMBER_STORE_H_
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
@@ -245,6 +246,8 @@ MemberSteps<Model> member_step(Context& ctx, MemberPass<Model>& pass,
 
 template <class Model, class L>
 struct MemberStore {
+  using Steps = Stream<internal::MemberStep<Model>, Tick<L>, Bounded, TotalOrder>;
+
   // A reply for every op, in the order they were answered.
   Stream<MemberReply, L, Unbounded, TotalOrder> replies;
   // The writes first applied here: what this member gossips.
@@ -253,7 +256,41 @@ struct MemberStore {
   KeyedSingleton<Key, typename Model::Value, Tick<L>, Bounded> table;
   // What the table holds, as applied marks (the stamp of each origin, by member id), after each
   // tick.
-  Singleton<std::vector<uint64_t>, Tick<L>, Bounded> applied;
+  Singleton<std::vector<uint64_t>, Tick<L>, Bounded> applied_marks;
+
+  // Every write applied in each tick (this member's own, gossiped, repaired and recovered
+  // ones), in the order applied, as the table received them: what a write-ahead log records.
+  // Each call adds the operators that copy them out; a store that never calls it pays nothing.
+  Stream<Write<Model>, Tick<L>, Bounded, TotalOrder> applied_writes() const {
+    return table_writes_.map([](internal::MemberStep<Model> s) {
+      auto w = std::get<internal::TableWrite<Model>>(std::move(s));
+      return Write<Model>{std::move(w.key), std::move(w.value), w.version};
+    });
+  }
+  // For each tick that raised this member's applied marks, the marks it raised (one version
+  // per origin, the highest; a repair raises them only when it covers this table, after its
+  // entries were applied). Marks only grow, so a receiver that keeps
+  // the maximum per origin knows what this member has applied. Each call adds operators.
+  Stream<std::vector<Version>, L, Unbounded, TotalOrder> marks_raised() const {
+    return marks_
+        .map([](internal::MemberStep<Model> s) { return std::get<internal::AppliedMark>(s).applied; })
+        .fold(std::vector<Version>(),
+              [](std::vector<Version>& out, Version v) {
+                if (v.stamp == 0) return;
+                for (Version& m : out) {
+                  if (m.origin == v.origin) {
+                    m.stamp = std::max(m.stamp, v.stamp);
+                    return;
+                  }
+                }
+                out.push_back(v);
+              })
+        .filter([](const std::vector<Version>& raised) { return !raised.empty(); })
+        .all_ticks();
+  }
+
+  Steps table_writes_;  // the ordered pass's TableWrite steps (for applied_writes())
+  Steps marks_;         // its AppliedMark steps (for marks_raised())
 };
 
 // Builds a replica at `ops`' location. `gossip` is what other replicas applied first, `repairs`
@@ -354,7 +391,7 @@ MemberStore<Model, L> member_store(const Stream<MemberOp, L, Unbounded, O1>& ops
                          .all_ticks();
   auto local_writes =
       gossip_writes.map([](Step s) { return std::get<Write<Model>>(std::move(s)); }).all_ticks();
-  return MemberStore<Model, L>{all_replies, local_writes, table, applied};
+  return MemberStore<Model, L>{all_replies, local_writes, table, applied, table_writes, marks};
 }
 
 // A replica without repairs.

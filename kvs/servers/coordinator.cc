@@ -15,6 +15,18 @@ std::string ok() {
   return out;
 }
 
+const char* ack_name(AckPolicy ack) {
+  switch (ack) {
+    case AckPolicy::kLocal:
+      return "local";
+    case AckPolicy::kQuorum:
+      return "quorum";
+    case AckPolicy::kAll:
+      return "all";
+  }
+  return "?";
+}
+
 }  // namespace
 
 void Coordinator::step(Instant now, CoordinatorEvent event, std::vector<CoordinatorAction>* out) {
@@ -27,6 +39,8 @@ void Coordinator::step(Instant now, CoordinatorEvent event, std::vector<Coordina
       release_waiting(now, conn, it->second, out);
       flush(conn, it->second, out);
     }
+  } else if (auto* marks = std::get_if<MemberMarks>(&event)) {
+    on_marks(*marks, out);
   } else {
     sessions_.erase(std::get<ClientGone>(event).conn);  // late replies are dropped on arrival
   }
@@ -168,10 +182,75 @@ void Coordinator::on_reply(MemberReply reply, std::vector<CoordinatorAction>* ou
     --session.reads_in_flight;
     for (const Version& v : reply.seen) session.seen.raise(v);  // monotonic reads
   }
+  const bool write = reply.kind == OpKind::kPut || reply.kind == OpKind::kDelete;
+  const Version written = reply.written;
+  const RequestRef ref = reply.ref;
   pending.results[reply.ref.part] = std::move(reply);
+  if (!write || options_.ack == AckPolicy::kLocal) {
+    answer_part(pending);
+    return;
+  }
+  // The member that answered has applied the write, whether or not its marks came first.
+  if (applied_.size() <= written.origin) applied_.resize(written.origin + 1);
+  applied_[written.origin].raise(written);
+  if (unacked_.size() <= written.origin) unacked_.resize(written.origin + 1);
+  unacked_[written.origin].emplace(written.stamp, ref);
+  release_acked(written.origin, out);
+}
+
+void Coordinator::answer_part(Pending& pending) {
   if (++pending.answered == pending.parts) {
     pending.bytes = assemble(pending);
     pending.done = true;
+  }
+}
+
+void Coordinator::on_marks(const MemberMarks& marks, std::vector<CoordinatorAction>* out) {
+  if (applied_.size() <= marks.member) applied_.resize(marks.member + 1);
+  for (const Version& v : marks.marks) applied_[marks.member].raise(v);
+  for (const Version& v : marks.marks) release_acked(v.origin, out);
+}
+
+uint32_t Coordinator::applied_at(Version version) const {
+  uint32_t count = 0;
+  for (uint32_t m = 0; m < options_.members && m < applied_.size(); ++m) {
+    if (applied_[m].get(version.origin) >= version.stamp) ++count;
+  }
+  return count;
+}
+
+uint32_t Coordinator::acks_needed() const {
+  switch (options_.ack) {
+    case AckPolicy::kLocal:
+      return 1;
+    case AckPolicy::kQuorum:
+      return options_.members / 2 + 1;
+    case AckPolicy::kAll:
+      return options_.members;
+  }
+  return options_.members;
+}
+
+void Coordinator::release_acked(uint32_t origin, std::vector<CoordinatorAction>* out) {
+  if (origin >= unacked_.size()) return;
+  std::map<uint64_t, RequestRef>& waiting = unacked_[origin];
+  std::vector<ConnectionId> touched;
+  // Fewer members cover a higher stamp of one origin: stop at the first not yet covered.
+  while (!waiting.empty() &&
+         applied_at(Version{origin, waiting.begin()->first}) >= acks_needed()) {
+    const RequestRef ref = waiting.begin()->second;
+    waiting.erase(waiting.begin());
+    auto it = sessions_.find(ref.conn);
+    if (it == sessions_.end()) continue;  // the client left
+    Session& session = it->second;
+    if (ref.seq < session.next_out || ref.seq - session.next_out >= session.pending.size()) {
+      continue;
+    }
+    answer_part(session.pending[ref.seq - session.next_out]);
+    if (touched.empty() || touched.back() != ref.conn) touched.push_back(ref.conn);
+  }
+  for (ConnectionId conn : touched) {
+    if (auto it = sessions_.find(conn); it != sessions_.end()) flush(conn, it->second, out);
   }
 }
 
@@ -283,7 +362,8 @@ std::string Coordinator::answer_locally(const Session& session, const Command& c
     case CommandKind::kInfo:
       append_bulk(&out, absl::StrCat("# Server\r\nredis_version:7.0.0\r\neddy_version:0.1.0\r\n",
                                      "eddy_mode:", options_.mode, "\r\neddy_lattice:",
-                                     options_.lattice, "\r\neddy_members:", options_.members,
+                                     options_.lattice, "\r\neddy_ack:", ack_name(options_.ack),
+                                     "\r\neddy_members:", options_.members,
                                      "\r\n\r\n# Clients\r\nconnected_clients:", sessions_.size(),
                                      "\r\n\r\n# Keyspace\r\n"));
       return out;

@@ -14,12 +14,21 @@
 //     a waiting command waits too, so no read can see a write the connection issued after it.
 // Reads may see other connections' writes in any order: the store is eventually consistent.
 //
+// Acknowledgements (AckPolicy): a write's reply (SET, MSET, DEL) goes out once its member
+// answered (kLocal), or once a majority of the members (kQuorum) or all of them (kAll) have
+// applied it. Members that are asked to report (any policy but kLocal) send their applied marks
+// (MemberMarks) after each tick that raised them; the coordinator keeps, per member, the
+// highest mark per origin, and a write (origin, stamp) counts as applied at every member whose
+// mark for that origin is at least its stamp. A write waiting for acknowledgements holds back
+// the replies after it on its connection, as any unanswered command does.
+//
 // Not thread safe: it runs inside one scan at the coordinator.
 #ifndef EDDY_KVS_SERVERS_COORDINATOR_H_
 #define EDDY_KVS_SERVERS_COORDINATOR_H_
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <string>
 #include <utility>
 #include <variant>
@@ -35,10 +44,18 @@
 
 namespace eddy::kvs {
 
+// How many members must have applied a write before its reply goes out.
+enum class AckPolicy {
+  kLocal,   // the member it went to (1)
+  kQuorum,  // a majority: floor(n / 2) + 1
+  kAll,     // every member: n (a member that is down stalls every write)
+};
+
 struct CoordinatorOptions {
   uint32_t members = 1;             // the cluster's size: set by the running flow (set_members)
   std::string mode = "replicated";  // for INFO
   std::string lattice = "lww";      // "causal": GET answers every sibling, as an array
+  AckPolicy ack = AckPolicy::kLocal;
   CommandLimits limits;
 };
 
@@ -53,7 +70,13 @@ struct ClientRequest {
 struct ClientGone {
   ConnectionId conn;
 };
-using CoordinatorEvent = std::variant<ClientRequest, MemberReply, ClientGone>;
+// What a member reports after a tick that raised its applied marks: for each origin whose mark
+// rose, the highest version of that origin it has applied (MemberStore::marks_raised).
+struct MemberMarks {
+  uint32_t member = 0;
+  std::vector<Version> marks;
+};
+using CoordinatorEvent = std::variant<ClientRequest, MemberReply, ClientGone, MemberMarks>;
 
 class Coordinator {
  public:
@@ -93,6 +116,15 @@ class Coordinator {
   void on_request(Instant now, ConnectionId conn, RespRequest request,
                   std::vector<CoordinatorAction>* out);
   void on_reply(MemberReply reply, std::vector<CoordinatorAction>* out);
+  void on_marks(const MemberMarks& marks, std::vector<CoordinatorAction>* out);
+  // Counts one more answered part of `pending`; assembles its reply when it was the last.
+  void answer_part(Pending& pending);
+  // Members that have applied `version`, by their marks.
+  uint32_t applied_at(Version version) const;
+  uint32_t acks_needed() const;
+  // Answers the waiting writes of `origin` that enough members have applied now, and flushes
+  // their connections.
+  void release_acked(uint32_t origin, std::vector<CoordinatorAction>* out);
   void dispatch(Instant now, ConnectionId conn, Session& session, uint64_t seq, Command command,
                 std::vector<CoordinatorAction>* out);
   // Answers what the coordinator knows by itself.
@@ -107,6 +139,10 @@ class Coordinator {
   CoordinatorOptions options_;
   absl::flat_hash_map<ConnectionId, Session> sessions_;
   std::vector<uint64_t> routed_;  // client ops sent to each member (EDDY.MEMBERS)
+  // kQuorum, kAll: per member, the highest version applied per origin; and per origin, the
+  // write parts its member answered that wait for acknowledgements, by stamp.
+  std::vector<VersionVector> applied_;
+  std::vector<std::map<uint64_t, RequestRef>> unacked_;
   uint64_t last_stamp_ = 0;
   uint64_t next_member_ = 0;
 };

@@ -18,7 +18,12 @@ struct Harness {
   std::vector<std::pair<MemberId, MemberOp>> ops;  // everything dispatched so far
   std::string client;                              // everything the client received
 
-  explicit Harness(uint32_t members = 3) { coordinator.set_members(members); }
+  explicit Harness(uint32_t members = 3, AckPolicy ack = AckPolicy::kLocal) {
+    CoordinatorOptions options;
+    options.ack = ack;
+    coordinator = Coordinator(options);
+    coordinator.set_members(members);
+  }
 
   void run(CoordinatorEvent event) {
     std::vector<CoordinatorAction> out;
@@ -43,8 +48,16 @@ struct Harness {
     reply.member = member.raw;
     reply.values = std::move(values);
     reply.count = count;
+    if (op.kind == OpKind::kPut || op.kind == OpKind::kDelete) reply.written = op.version;
     if (!reply.values.empty()) reply.seen.push_back(Version{member.raw, 999});
     run(std::move(reply));
+  }
+  // Member `member` reports that it applied dispatched op `i`'s write (and, with `behind`,
+  // only the stamps before it).
+  void applied(uint32_t member, size_t i, bool behind = false) {
+    Version v = ops.at(i).second.version;
+    if (behind) --v.stamp;
+    run(MemberMarks{member, {v}});
   }
 };
 
@@ -229,6 +242,69 @@ TEST(CoordinatorTest, OversizedValuesAreRefusedWithTheLimit) {
   using ReplyTo = std::pair<ConnectionId, RespOut>;
   EXPECT_EQ(std::get<ReplyTo>(out[0]).second.bytes,
             "-ERR value of 5 bytes is over the limit of 4 bytes\r\n");
+}
+
+TEST(CoordinatorAckTest, LocalAcknowledgesWhenTheWritesMemberAnswers) {
+  Harness h(3, AckPolicy::kLocal);
+  h.request({"SET", "a", "1"});
+  h.answer(0);
+  EXPECT_EQ(h.client, "+OK\r\n");
+}
+
+TEST(CoordinatorAckTest, QuorumAcknowledgesOnlyOnceAMajorityAppliedTheWrite) {
+  Harness h(3, AckPolicy::kQuorum);
+  h.request({"SET", "a", "1"});
+  ASSERT_EQ(h.ops.size(), 1u);
+  h.answer(0);
+  EXPECT_EQ(h.client, "") << "only its own member applied it: 1 of 3";
+  h.applied(2, 0, /*behind=*/true);
+  EXPECT_EQ(h.client, "") << "member 2 has not reached this write's stamp";
+  h.applied(2, 0);
+  EXPECT_EQ(h.client, "+OK\r\n") << "2 of 3";
+}
+
+TEST(CoordinatorAckTest, AllWaitsForEveryMemberAndMarksMayComeBeforeTheReply) {
+  Harness h(3, AckPolicy::kAll);
+  h.request({"SET", "a", "1"});
+  h.applied(1, 0);
+  h.applied(2, 0);
+  EXPECT_EQ(h.client, "") << "its own member has not answered yet";
+  h.answer(0);
+  EXPECT_EQ(h.client, "+OK\r\n");
+
+  h.request({"DEL", "a"});
+  ASSERT_EQ(h.ops.size(), 2u);
+  h.answer(1, {}, 1);
+  h.applied(0, 1);
+  EXPECT_EQ(h.client, "+OK\r\n") << "a DEL is a write too: 2 of 3 is not all";
+  h.applied(2, 1);
+  EXPECT_EQ(h.client, "+OK\r\n:1\r\n");
+}
+
+TEST(CoordinatorAckTest, AWriteWaitingForAcksHoldsBackTheRepliesAfterIt) {
+  Harness h(3, AckPolicy::kQuorum);
+  h.request({"SET", "a", "1"});  // to member 0
+  h.request({"SET", "b", "2"});  // to member 1
+  h.request({"PING"});
+  ASSERT_EQ(h.ops.size(), 2u);
+  h.answer(0);
+  h.answer(1);
+  h.applied(2, 1);
+  EXPECT_EQ(h.client, "") << "b has its quorum, but a (asked first) has not";
+  h.applied(2, 0);
+  EXPECT_EQ(h.client, "+OK\r\n+OK\r\n+PONG\r\n");
+}
+
+TEST(CoordinatorAckTest, AMultiKeyWriteIsAcknowledgedWhenEveryPartIs) {
+  Harness h(3, AckPolicy::kQuorum);
+  h.request({"MSET", "a", "1", "b", "2"});  // parts to members 0 and 1
+  ASSERT_EQ(h.ops.size(), 2u);
+  h.answer(0);
+  h.answer(1);
+  h.applied(1, 0);  // member 1 has part 0: 2 of 3
+  EXPECT_EQ(h.client, "");
+  h.applied(0, 1);  // member 0 has part 1
+  EXPECT_EQ(h.client, "+OK\r\n");
 }
 
 }  // namespace

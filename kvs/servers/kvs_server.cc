@@ -1,5 +1,6 @@
 #include "kvs/servers/kvs_server.h"
 
+#include <optional>
 #include <variant>
 
 #include "absl/strings/str_cat.h"
@@ -16,15 +17,17 @@ using Action = CoordinatorAction;
 using OpTo = std::pair<MemberId, MemberOp>;
 using ReplyTo = std::pair<ConnectionId, RespOut>;
 
-// The coordinator's inputs, merged: requests, member replies, and disconnects.
-template <class Replies>
+// The coordinator's inputs, merged: requests, what members said (replies, marks), and
+// disconnects.
+template <class FromMembers>
 auto coordinator_events(const KeyedStream<ConnectionId, RespRequest, Process>& requests,
-                        const ExternalPort<RespRequest, RespOut>& port, const Replies& replies) {
+                        const ExternalPort<RespRequest, RespOut>& port,
+                        const FromMembers& from_members) {
   return requests.entries()
       .map([](std::pair<ConnectionId, RespRequest> r) -> Event {
         return ClientRequest{r.first, std::move(r.second)};
       })
-      .merge(replies.map([](MemberReply r) -> Event { return r; }))
+      .merge(from_members)
       .merge(port.disconnects().map([](ConnectionId conn) -> Event { return ClientGone{conn}; }))
       // Arrival order across connections is the coordinator's serialization order, as a
       // single-threaded server's event loop is; replies are matched by request, not by order.
@@ -75,37 +78,69 @@ void build(Flow& flow, const KvsOptions& options,
     auto tick = coordinator.tick();
     auto [replies_ref, replies] =
         tick.forward_ref<Stream<MemberReply, Tick<Process>, Bounded, TotalOrder>>();
-    auto actions = coordinate(coordinator_events(requests, port, replies.defer_tick().all_ticks()),
-                              coordinator_options);
+    auto actions = coordinate(
+        coordinator_events(requests, port,
+                           replies.defer_tick().all_ticks().map([](MemberReply r) -> Event {
+                             return r;
+                           })),
+        coordinator_options);
     auto ops = route(actions, port).map([](OpTo o) { return std::move(o.second); });
-    auto store = member_store<Model>(ops, coordinator.source_iter(std::vector<Write<Model>>{}),
-                                     /*gossips=*/false);
+    auto recovered = options.wal.dir.empty()
+                         ? coordinator.source_iter(std::vector<Write<Model>>{})
+                         : recovered_writes<Model>(coordinator, options.wal);
+    auto store = member_store<Model>(ops, recovered, /*gossips=*/false);
+    if (!options.wal.dir.empty()) {
+      write_ahead_log<Model>(coordinator, store.applied_writes(), options.wal);
+    }
     replies_ref.complete(store.replies.batch(tick));
     return;
   }
 
   auto members = flow.cluster(kMembers);
   coordinator_options.mode = "replicated";
+  coordinator_options.ack = options.ack;
+  const bool reports_marks = options.ack != AckPolicy::kLocal;
   auto [replies_ref, replies] =
       coordinator.forward_ref<Stream<MemberReply, Process, Unbounded, NoOrder>>();
+  using Marks = Stream<MemberMarks, Process, Unbounded, NoOrder>;
+  std::optional<ForwardRef<Marks>> marks_ref;
+  auto from_members = replies.map([](MemberReply r) -> Event { return r; });
+  if (reports_marks) {
+    auto [ref, marks] = coordinator.forward_ref<Marks>();
+    marks_ref = ref;
+    from_members = from_members.merge(marks.map([](MemberMarks m) -> Event { return m; }));
+  }
   auto actions =
-      coordinate(coordinator_events(requests, port, replies), coordinator_options, members);
+      coordinate(coordinator_events(requests, port, from_members), coordinator_options, members);
   auto ops = route(actions, port).demux(members);
   auto [gossip_ref, gossip] =
       members.forward_ref<Stream<Write<Model>, Cluster, Unbounded, NoOrder>>();
+  Stream<Write<Model>, Cluster, Unbounded, NoOrder> inputs = gossip;
+  if (!options.wal.dir.empty()) inputs = gossip.merge(recovered_writes<Model>(members, options.wal));
   auto finish = [&](const MemberStore<Model, Cluster>& store) {
+    if (!options.wal.dir.empty()) {
+      write_ahead_log<Model>(members, store.applied_writes(), options.wal);
+    }
     gossip_ref.complete(store.local_writes.broadcast(members, IncludeSelf::kNo).values());
     replies_ref.complete(store.replies.send(coordinator).values());
+    // Marks leave at the end of the tick that raised them, after that tick's log append (and
+    // sync): an acknowledgement never counts a write its member has not logged.
+    if (reports_marks) {
+      marks_ref->complete(store.marks_raised().send(coordinator).entries().map(
+          [](std::pair<MemberId, std::vector<Version>> m) {
+            return MemberMarks{m.first.raw, std::move(m.second)};
+          }));
+    }
   };
   if (options.anti_entropy.interval > Duration::zero()) {
     auto [repairs_ref, repairs] =
         members.forward_ref<Stream<Repair<Model>, Cluster, Unbounded, NoOrder>>();
-    auto store = member_store<Model>(ops, gossip, repairs);
+    auto store = member_store<Model>(ops, inputs, repairs);
     repairs_ref.complete(
-        anti_entropy<Model>(store.table, store.applied, members, options.anti_entropy));
+        anti_entropy<Model>(store.table, store.applied_marks, members, options.anti_entropy));
     finish(store);
   } else {
-    finish(member_store<Model>(ops, gossip));
+    finish(member_store<Model>(ops, inputs));
   }
 }
 

@@ -7,7 +7,12 @@
 //               applied to all other members, and chains its own and gossiped writes into one
 //               table (member_store.h); replies go back through the coordinator to the client
 //               that asked, in that client's order (coordinator.h). Members repair what gossip
-//               lost by comparing their tables periodically (anti_entropy.h).
+//               lost by comparing their tables periodically (anti_entropy.h). With an ack
+//               policy other than local, members also report their applied marks to the
+//               coordinator, which holds each write's reply until enough members applied it.
+//
+// With a data directory (either mode), each replica keeps a write-ahead log and recovers from
+// it when it starts (durable_log.h).
 //
 // Both have an External "clients" whose port "resp" speaks RESP2 (protocol/resp_codec.h).
 // Values are LWW registers (the default) or causal sibling sets (value_model.h).
@@ -21,8 +26,10 @@
 #include "dataflow/external_port.h"
 #include "dataflow/flow.h"
 #include "kvs/core/anti_entropy.h"
+#include "kvs/core/durable_log.h"
 #include "kvs/protocol/commands.h"
 #include "kvs/protocol/resp_codec.h"
+#include "kvs/servers/coordinator.h"
 
 namespace eddy::kvs {
 
@@ -34,6 +41,12 @@ struct KvsOptions {
   // Replicated: how often members compare tables and repair differences (kvs/core/
   // anti_entropy.h); an interval of zero turns repair off.
   AntiEntropyOptions anti_entropy;
+  // Replicated: how many members must have applied a write before it is acknowledged
+  // (coordinator.h). The local store has one replica: its writes are acknowledged once applied.
+  AckPolicy ack = AckPolicy::kLocal;
+  // With a data directory, every replica logs what it applies and recovers from its log when
+  // it starts (kvs/core/durable_log.h). docs/consistency.md says what each setting guarantees.
+  WalOptions wal;
 };
 
 inline constexpr char kCoordinator[] = "coordinator";

@@ -8,8 +8,13 @@
 //       build/bin/eddy-deploy FILE -- build/bin/eddy-kvs --mode=replicated
 //
 // --lattice=lww|causal picks the value type; --max-value-bytes refuses bigger values;
-// --anti-entropy-ms and --anti-entropy-buckets tune the members' periodic repair. Every instance
-// of one store must be started with the same flags (the flow's fingerprint covers them).
+// --anti-entropy-ms and --anti-entropy-buckets tune the members' periodic repair; --ack picks
+// when writes are acknowledged; --data-dir and --appendfsync make replicas log what they apply
+// and recover it on restart (docs/consistency.md says what each setting guarantees). Every
+// instance of one store must be started with the same flags (the flow's fingerprint covers them).
+#include <unistd.h>
+
+#include <filesystem>
 #include <iostream>
 
 #include "absl/flags/flag.h"
@@ -25,6 +30,66 @@ ABSL_FLAG(int64_t, anti_entropy_ms, 1000,
           "replicated: members compare tables and repair differences this often (0: never)");
 ABSL_FLAG(uint32_t, anti_entropy_buckets, 1024,
           "replicated: buckets per table summary (more: bigger summaries, smaller repairs)");
+ABSL_FLAG(std::string, ack, "local",
+          "replicated: acknowledge a write once local (its member), quorum (a majority) or all "
+          "members applied it");
+ABSL_FLAG(std::string, data_dir, "",
+          "keep a write-ahead log in this directory (member-<id>.wal) and recover from it on "
+          "start; empty: no log");
+ABSL_FLAG(std::string, appendfsync, "everysec",
+          "with --data-dir, when the log is synced to disk: always (before acknowledging), "
+          "everysec (every --appendfsync-ms) or no (when the OS chooses)");
+ABSL_FLAG(int64_t, appendfsync_ms, 1000, "--appendfsync=everysec: the sync interval");
+
+namespace {
+
+// Reads --ack, --data-dir and --appendfsync into `options`; false (after a message) when one
+// is not valid.
+bool durability_flags(eddy::kvs::KvsOptions& options) {
+  using eddy::kvs::AckPolicy;
+  using eddy::kvs::FsyncPolicy;
+  const std::string ack = absl::GetFlag(FLAGS_ack);
+  if (ack == "local") {
+    options.ack = AckPolicy::kLocal;
+  } else if (ack == "quorum") {
+    options.ack = AckPolicy::kQuorum;
+  } else if (ack == "all") {
+    options.ack = AckPolicy::kAll;
+  } else {
+    std::cerr << "error: --ack must be local, quorum or all, not '" << ack << "'\n";
+    return false;
+  }
+  const std::string fsync = absl::GetFlag(FLAGS_appendfsync);
+  if (fsync == "always") {
+    options.wal.fsync = FsyncPolicy::kAlways;
+  } else if (fsync == "everysec") {
+    options.wal.fsync = FsyncPolicy::kInterval;
+  } else if (fsync == "no") {
+    options.wal.fsync = FsyncPolicy::kNever;
+  } else {
+    std::cerr << "error: --appendfsync must be always, everysec or no, not '" << fsync << "'\n";
+    return false;
+  }
+  const int64_t interval_ms = absl::GetFlag(FLAGS_appendfsync_ms);
+  if (interval_ms <= 0) {
+    std::cerr << "error: --appendfsync-ms must be positive, not " << interval_ms << "\n";
+    return false;
+  }
+  options.wal.interval = std::chrono::milliseconds(interval_ms);
+  options.wal.dir = absl::GetFlag(FLAGS_data_dir);
+  if (!options.wal.dir.empty()) {
+    std::error_code error;
+    std::filesystem::create_directories(options.wal.dir, error);
+    if (error || ::access(options.wal.dir.c_str(), W_OK | X_OK) != 0) {
+      std::cerr << "error: --data-dir " << options.wal.dir << " is not a writable directory"
+                << (error ? ": " + error.message() : "") << "\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   eddy::parse_command_line(argc, argv);
@@ -42,6 +107,7 @@ int main(int argc, char** argv) {
   options.limits.max_value_bytes = absl::GetFlag(FLAGS_max_value_bytes);
   options.anti_entropy.interval = std::chrono::milliseconds(absl::GetFlag(FLAGS_anti_entropy_ms));
   options.anti_entropy.buckets = absl::GetFlag(FLAGS_anti_entropy_buckets);
+  if (!durability_flags(options)) return 2;
   eddy::Flow flow;
   if (absl::Status s = eddy::kvs::build_kvs(flow, options); !s.ok()) {
     std::cerr << "error: " << s.message() << "\n";

@@ -1,0 +1,117 @@
+// wal: a write-ahead log file of opaque records, and how its bytes are framed.
+//
+// A log is a sequence of records; each is checksummed so that recovery can tell a complete
+// record from a torn write (a crash in the middle of an append) or a damaged one:
+//
+//   log     := record*
+//   record  := length:u32le crc:u32le payload[length]
+//   crc     := crc32c(length:u32le ++ payload)      (Castagnoli polynomial, as in iSCSI/ext4)
+//
+// decode_log() returns the longest prefix of valid records. The first record that is cut short,
+// or whose checksum does not match, ends the log: everything from there on is ignored and
+// reported in `problem`. Ignoring the rest (rather than skipping to a later record) keeps what
+// is recovered a prefix of what was written, which the store relies on (its applied marks are
+// high-water marks).
+//
+// WalFile appends to one file and syncs it (fdatasync) when asked; it is not thread safe. Its
+// operations return a Status for I/O errors; they never throw.
+#ifndef EDDY_KVS_CORE_WAL_H_
+#define EDDY_KVS_CORE_WAL_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "dataflow/core/clock.h"
+
+namespace eddy::kvs {
+
+// When a member makes its log durable (Redis's appendfsync: always, everysec, no).
+enum class FsyncPolicy {
+  kAlways,    // before the replies and marks of the tick that wrote leave the member
+  kInterval,  // when an interval has passed since the last sync (checked on writes and a timer)
+  kNever,     // never: the operating system writes the page cache back when it chooses
+};
+
+// CRC-32C of `bytes`, continuing from `crc` (0 to start).
+uint32_t crc32c(std::string_view bytes, uint32_t crc = 0);
+
+// Appends one framed record holding `payload` to `out`. REQUIRES: payload.size() < 2^32.
+void append_record(std::string_view payload, std::string* out);
+
+struct DecodedLog {
+  std::vector<std::string_view> records;  // views into the decoded bytes
+  size_t valid_bytes = 0;                 // the length of the valid prefix
+  std::string problem;                    // empty when every byte was a valid record
+};
+
+// The valid records of `bytes`, in order (see the header comment). Never fails.
+DecodedLog decode_log(std::string_view bytes);
+
+// The path of member `member`'s log in `dir`: DIR/member-<member>.wal.
+std::string wal_path(const std::string& dir, uint32_t member);
+
+// The contents of the file at `path`; empty when it does not exist. Fails on other I/O errors.
+absl::StatusOr<std::string> read_whole_file(const std::string& path);
+
+class WalFile {
+ public:
+  // Atomically makes `path` a file holding exactly `contents`, and returns it open for
+  // appending: writes `contents` to path + ".tmp", syncs it, renames it over `path` and syncs
+  // the directory. A crash at any point leaves either the old file or the new one at `path`.
+  static absl::StatusOr<std::unique_ptr<WalFile>> replace(const std::string& path,
+                                                          std::string_view contents);
+  ~WalFile();
+  WalFile(const WalFile&) = delete;
+  WalFile& operator=(const WalFile&) = delete;
+
+  // Appends `bytes` at the end of the file (one write, retried until complete).
+  absl::Status append(std::string_view bytes);
+  // Makes everything appended so far durable (fdatasync).
+  absl::Status sync();
+
+ private:
+  WalFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  int fd_;
+  std::string path_;
+};
+
+// A member's log as the store writes it: one append per tick that applied writes, synced as
+// `policy` says. The first write() starts the file afresh (WalFile::replace) with that tick's
+// records: the store recovers the old file's contents in its first tick (compacted), so they
+// are part of the first records written. Copies share one file (the flow copies its operators'
+// state per instance before the first tick, when no file is open yet).
+class WalWriter {
+ public:
+  WalWriter(std::string path, FsyncPolicy policy, Duration interval)
+      : path_(std::move(path)), policy_(policy), interval_(interval) {}
+
+  // Appends one tick's framed records at instant `now`; with kAlways, syncs before returning.
+  absl::Status write(Instant now, std::string_view records);
+  // The periodic timer (kInterval): syncs what was appended since the last sync.
+  absl::Status on_timer(Instant now);
+  // Syncs made so far.
+  uint64_t syncs() const { return state_ ? state_->syncs : 0; }
+
+ private:
+  struct State {
+    std::unique_ptr<WalFile> file;
+    Instant last_sync;
+    bool dirty = false;
+    uint64_t syncs = 0;
+  };
+  absl::Status sync(Instant now);
+
+  std::string path_;
+  FsyncPolicy policy_;
+  Duration interval_;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace eddy::kvs
+
+#endif  // EDDY_KVS_CORE_WAL_H_
