@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "dataflow/core/in_process_runner.h"
 #include "dataflow/core/log.h"
+#include "dataflow/deploy/flag_names.h"
 #include "dataflow/deploy/tcp_runner.h"
 #include "dataflow/deploy/topology.h"
 
@@ -33,11 +34,7 @@ namespace {
 
 // "--print-graph" (no value) means mermaid; absl wants a value for string flags.
 std::string normalize_flag(std::string arg) {
-  if (arg.rfind("--", 0) != 0) return arg;
-  const size_t end = arg.find('=');
-  for (size_t i = 2; i < std::min(end, arg.size()); ++i) {
-    if (arg[i] == '-') arg[i] = '_';
-  }
+  underscore_flag_name(&arg);
   if (arg == "--print_graph") arg = "--print_graph=mermaid";
   return arg;
 }

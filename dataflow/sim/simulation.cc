@@ -107,8 +107,8 @@ bool Simulation::is_up(InstanceId id) const {
 void Simulation::boot(Node& node) {
   // Each incarnation gets its own seed, derived from the run's: a restart is a new process.
   const uint64_t seed = mix64(options_.seed + node.incarnation * 0x9e37'79b9'7f4a'7c15ULL);
-  node.instance = std::make_unique<internal::Instance>(flow_.graph(), node.id, sizes_, clock_,
-                                                       seed, node.transport.get());
+  node.instance = std::make_unique<internal::Instance>(flow_.graph(), node.id, sizes_, clock_, seed,
+                                                       node.transport.get());
   node.instance->start();
   node.restart_at.reset();
 }
@@ -123,7 +123,8 @@ void Simulation::mix(uint64_t value) { digest_ = mix64(digest_ ^ value) + 0x9e37
 
 Duration Simulation::uniform(Duration lo, Duration hi) {
   if (hi <= lo) return lo;
-  return lo + Duration(static_cast<int64_t>(rng_.uniform(static_cast<uint64_t>((hi - lo).count()) + 1)));
+  return lo +
+         Duration(static_cast<int64_t>(rng_.uniform(static_cast<uint64_t>((hi - lo).count()) + 1)));
 }
 
 bool Simulation::faulty_link(InstanceId a, InstanceId b) {
@@ -135,9 +136,7 @@ bool Simulation::cut(InstanceId a, InstanceId b) const {
   return among_.empty() || (among_.contains(a) && among_.contains(b));
 }
 
-void Simulation::kill_connection(InstanceId from, InstanceId to) {
-  ++epochs_[{from, to}];
-}
+void Simulation::kill_connection(InstanceId from, InstanceId to) { ++epochs_[{from, to}]; }
 
 void Simulation::send(InstanceId from, std::vector<Envelope>& messages) {
   const FaultOptions& f = options_.faults;
@@ -147,15 +146,17 @@ void Simulation::send(InstanceId from, std::vector<Envelope>& messages) {
   for (auto& [to, batch] : batches) {
     const auto connection = std::pair(from, to);
     const bool down = !is_up(to);
-    const bool dropped = down || cut(from, to) ||
-                         (!faults_paused_ && f.loss > 0 && faulty_link(from, to) &&
-                          rng_.chance(f.loss));
+    const bool dropped =
+        down || cut(from, to) ||
+        (!faults_paused_ && f.loss > 0 && faulty_link(from, to) && rng_.chance(f.loss));
     if (dropped) {
       kill_connection(from, to);
       stats_.lost += batch.size();
       log(absl::StrCat("lost ", batch.size(), " message(s) from ", describe(from), " to ",
-                       describe(to), down ? " (receiver down)" : cut(from, to) ? " (partition)"
-                                                                              : " (connection died)"));
+                       describe(to),
+                       down            ? " (receiver down)"
+                       : cut(from, to) ? " (partition)"
+                                       : " (connection died)"));
       continue;
     }
     Instant at = clock_.now() + uniform(f.min_delay, f.max_delay);
@@ -164,8 +165,8 @@ void Simulation::send(InstanceId from, std::vector<Envelope>& messages) {
     last = at;
     const uint32_t epoch = epochs_[connection];
     for (Envelope* e : batch) {
-      const bool twice = !faults_paused_ && f.duplicate > 0 && faulty_link(from, to) &&
-                         rng_.chance(f.duplicate);
+      const bool twice =
+          !faults_paused_ && f.duplicate > 0 && faulty_link(from, to) && rng_.chance(f.duplicate);
       if (twice) {
         ++stats_.duplicated;
         in_flight_.push(InFlight{at, sent_++, *e, epoch});
@@ -244,9 +245,9 @@ void Simulation::crash(InstanceId id, std::optional<Duration> downtime) {
     kill_connection(other.id, id);
   }
   if (downtime) n.restart_at = clock_.now() + *downtime;
-  log(absl::StrCat("crash: ", describe(id),
-                   downtime ? absl::StrCat(", restarting in ", downtime->count() / 1000, "us")
-                            : std::string()));
+  log(absl::StrCat(
+      "crash: ", describe(id),
+      downtime ? absl::StrCat(", restarting in ", downtime->count() / 1000, "us") : std::string()));
 }
 
 void Simulation::restart(InstanceId id) {

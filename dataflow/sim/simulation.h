@@ -91,7 +91,7 @@ struct SimOptions {
 struct SimStats {
   uint64_t ticks = 0;
   uint64_t delivered = 0;
-  uint64_t lost = 0;        // to dead connections, partitions and crashed receivers
+  uint64_t lost = 0;  // to dead connections, partitions and crashed receivers
   uint64_t duplicated = 0;
   uint64_t partitions = 0;
   uint64_t crashes = 0;

@@ -23,17 +23,23 @@ constexpr uint32_t kSharedKeys = 3;
 constexpr Duration kQuiescence = std::chrono::seconds(30);
 
 Duration uniform(Rng& rng, Duration lo, Duration hi) {
-  return lo + Duration(static_cast<int64_t>(rng.uniform(static_cast<uint64_t>((hi - lo).count()) + 1)));
+  return lo +
+         Duration(static_cast<int64_t>(rng.uniform(static_cast<uint64_t>((hi - lo).count()) + 1)));
 }
 
 std::string show(const RespValue& v) {
   switch (v.kind) {
-    case RespValue::Kind::kSimpleString: return "+" + v.text;
-    case RespValue::Kind::kError: return "-" + v.text;
-    case RespValue::Kind::kInteger: return ":" + std::to_string(v.number);
-    case RespValue::Kind::kBulkString: return "\"" + v.text + "\"";
+    case RespValue::Kind::kSimpleString:
+      return "+" + v.text;
+    case RespValue::Kind::kError:
+      return "-" + v.text;
+    case RespValue::Kind::kInteger:
+      return ":" + std::to_string(v.number);
+    case RespValue::Kind::kBulkString:
+      return "\"" + v.text + "\"";
     case RespValue::Kind::kNullBulkString:
-    case RespValue::Kind::kNullArray: return "(nil)";
+    case RespValue::Kind::kNullArray:
+      return "(nil)";
     case RespValue::Kind::kArray: {
       std::vector<std::string> parts;
       for (const RespValue& e : v.elements) parts.push_back(show(e));
@@ -76,12 +82,13 @@ class SimClient {
   // Reads the replies that arrived and checks each against its expectation.
   void receive(const std::function<void(const std::string&)>& trace,
                std::vector<std::string>* violations) {
-    for (RespOut& out : connection_.take_replies()) parser_.feed(out.bytes.data(), out.bytes.size());
+    for (RespOut& out : connection_.take_replies())
+      parser_.feed(out.bytes.data(), out.bytes.size());
     while (true) {
       auto next = parser_.next();
       if (!next.ok()) {
-        violations->push_back(absl::StrCat("client ", index_, ": malformed reply stream: ",
-                                           next.status().message()));
+        violations->push_back(
+            absl::StrCat("client ", index_, ": malformed reply stream: ", next.status().message()));
         return;
       }
       if (!next->has_value()) return;
@@ -93,7 +100,8 @@ class SimClient {
       Expectation e = std::move(expected_.front());
       expected_.pop_front();
       if (trace) {
-        trace(absl::StrCat("client ", index_, " got ", got, " for ", absl::StrJoin(e.command, " ")));
+        trace(
+            absl::StrCat("client ", index_, " got ", got, " for ", absl::StrJoin(e.command, " ")));
       }
       const bool error = (*next)->kind == RespValue::Kind::kError;
       if (error || (checking_ && e.reply && *e.reply != got)) {
@@ -118,8 +126,7 @@ class SimClient {
     const std::string key = own_key(static_cast<uint32_t>(rng_.uniform(kOwnKeys)));
     const std::string shared = absl::StrCat("s", rng_.uniform(kSharedKeys));
     auto found = model_.find(key);
-    const std::optional<std::string> now =
-        found == model_.end() ? std::nullopt : found->second;
+    const std::optional<std::string> now = found == model_.end() ? std::nullopt : found->second;
     if (roll < 35) {
       std::string value = absl::StrCat("c", index_, "v", ++written_);
       model_[key] = value;
@@ -183,6 +190,7 @@ KvsSimResult run_kvs_sim(const KvsSimOptions& options) {
   kvs.mode = KvsOptions::Mode::kReplicated;
   kvs.anti_entropy.interval = options.anti_entropy;
   kvs.anti_entropy.buckets = 64;
+  kvs.ack = options.ack;
   std::optional<Port> port;
   if (absl::Status status = build_kvs(flow, kvs, &port); !status.ok()) {
     violations.push_back(absl::StrCat("cannot build the store: ", status.message()));
@@ -270,8 +278,8 @@ KvsSimResult run_kvs_sim(const KvsSimOptions& options) {
   }
   for (const SimClient& c : clients) {
     if (c.outstanding() > 0) {
-      violations.push_back(absl::StrCat("client ", c.index(), ": ", c.outstanding(),
-                                        " request(s) never answered"));
+      violations.push_back(
+          absl::StrCat("client ", c.index(), ": ", c.outstanding(), " request(s) never answered"));
     }
   }
   simulation.run_for(options.anti_entropy * 5);
@@ -280,8 +288,8 @@ KvsSimResult run_kvs_sim(const KvsSimOptions& options) {
   std::optional<RespValue> members = ask(simulation, *port, {"EDDY.MEMBERS"});
   if (!members || members->kind != RespValue::Kind::kArray ||
       members->elements.size() != options.members) {
-    violations.push_back(absl::StrCat("EDDY.MEMBERS answered ",
-                                      members ? show(*members) : "nothing"));
+    violations.push_back(
+        absl::StrCat("EDDY.MEMBERS answered ", members ? show(*members) : "nothing"));
   } else {
     for (const RespValue& member : members->elements) {
       if (member.elements.size() < 3 ||

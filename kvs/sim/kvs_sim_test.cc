@@ -40,16 +40,21 @@ KvsSimOptions calm(uint64_t seed) {
 TEST(KvsSimTest, PartitionDuringWritesThenHeal) {
   for (uint64_t seed = 1; seed <= 20; ++seed) {
     KvsSimOptions options = calm(seed);
-    options.script.emplace_back(std::chrono::milliseconds(2), [](sim::Simulation& s, const ExternalPort<RespRequest, RespOut>&) {
-      s.partition({member(0)}, {member(1), member(2)});
-    });
-    options.script.emplace_back(std::chrono::milliseconds(40),
-                                [](sim::Simulation& s, const ExternalPort<RespRequest, RespOut>&) { s.heal(); });
-    options.script.emplace_back(std::chrono::milliseconds(60), [](sim::Simulation& s, const ExternalPort<RespRequest, RespOut>&) {
-      s.partition({member(0), member(1)}, {member(2)});  // now member 2 is the odd one out
-    });
-    options.script.emplace_back(std::chrono::milliseconds(120),
-                                [](sim::Simulation& s, const ExternalPort<RespRequest, RespOut>&) { s.heal(); });
+    options.script.emplace_back(std::chrono::milliseconds(2),
+                                [](sim::Simulation& s, const ExternalPort<RespRequest, RespOut>&) {
+                                  s.partition({member(0)}, {member(1), member(2)});
+                                });
+    options.script.emplace_back(
+        std::chrono::milliseconds(40),
+        [](sim::Simulation& s, const ExternalPort<RespRequest, RespOut>&) { s.heal(); });
+    options.script.emplace_back(
+        std::chrono::milliseconds(60),
+        [](sim::Simulation& s, const ExternalPort<RespRequest, RespOut>&) {
+          s.partition({member(0), member(1)}, {member(2)});  // now member 2 is the odd one out
+        });
+    options.script.emplace_back(
+        std::chrono::milliseconds(120),
+        [](sim::Simulation& s, const ExternalPort<RespRequest, RespOut>&) { s.heal(); });
     const KvsSimResult result = run_kvs_sim(options);
     EXPECT_THAT(result.violations, IsEmpty()) << "seed " << seed;
     EXPECT_EQ(result.stats.partitions, 2u);
@@ -101,15 +106,16 @@ TEST(KvsSimTest, ASeedReplaysBitForBit) {
 TEST(KvsSimTest, TheChecksCatchWritesTheClientDidNotMake) {
   KvsSimOptions options = calm(5);
   options.clients = 1;
-  options.script.emplace_back(std::chrono::milliseconds(3),
-                              [](sim::Simulation& s, const ExternalPort<RespRequest, RespOut>& port) {
-                                auto intruder = s.connect(port);
-                                for (int k = 0; k < 4; ++k) {
-                                  RespRequest set;
-                                  set.args = {"SET", "c0:" + std::to_string(k), "intruder"};
-                                  intruder.send(std::move(set));
-                                }
-                              });
+  options.script.emplace_back(
+      std::chrono::milliseconds(3),
+      [](sim::Simulation& s, const ExternalPort<RespRequest, RespOut>& port) {
+        auto intruder = s.connect(port);
+        for (int k = 0; k < 4; ++k) {
+          RespRequest set;
+          set.args = {"SET", "c0:" + std::to_string(k), "intruder"};
+          intruder.send(std::move(set));
+        }
+      });
   const KvsSimResult result = run_kvs_sim(options);
   ASSERT_THAT(result.violations, Not(IsEmpty()));
   EXPECT_THAT(result.violations[0], HasSubstr("intruder"));

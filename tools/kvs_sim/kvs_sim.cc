@@ -7,6 +7,8 @@
 //
 // Prints each failing seed with its violations and the command that replays it, then
 // "N seeds, V violations"; exits 1 on any violation.
+#include "kvs/sim/kvs_sim.h"
+
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -16,7 +18,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
-#include "kvs/sim/kvs_sim.h"
+#include "dataflow/deploy/flag_names.h"
 
 ABSL_FLAG(uint64_t, seeds, 100, "how many seeds to run");
 ABSL_FLAG(uint64_t, start_seed, 1, "the first seed");
@@ -29,7 +31,8 @@ ABSL_FLAG(double, loss, 0.05, "probability a batch between members finds its con
 ABSL_FLAG(double, partitions, 20, "partitions among members per virtual second");
 ABSL_FLAG(double, crashes, 0, "member crash-restarts per virtual second");
 ABSL_FLAG(double, duplicate, 0, "probability a message between members is delivered twice");
-ABSL_FLAG(bool, fixed_faults, false,
+ABSL_FLAG(std::string, ack, "local", "acknowledge writes after local (1), quorum or all members");
+ABSL_FLAG(bool, fixed_faults, false,  // --fixed-faults
           "use exactly --loss/--partitions/--crashes (default: each seed picks up to them)");
 
 namespace {
@@ -46,7 +49,9 @@ std::string replay_command(uint64_t seed) {
   add("partitions", absl::GetFlag(FLAGS_partitions), 20.0);
   add("crashes", absl::GetFlag(FLAGS_crashes), 0.0);
   add("duplicate", absl::GetFlag(FLAGS_duplicate), 0.0);
-  if (absl::GetFlag(FLAGS_fixed_faults)) absl::StrAppend(&command, " --fixed_faults");
+  if (absl::GetFlag(FLAGS_ack) != "local")
+    absl::StrAppend(&command, " --ack ", absl::GetFlag(FLAGS_ack));
+  if (absl::GetFlag(FLAGS_fixed_faults)) absl::StrAppend(&command, " --fixed-faults");
   return command;
 }
 
@@ -54,12 +59,30 @@ std::string replay_command(uint64_t seed) {
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage("runs the replicated KVS under simulated faults, seed by seed");
-  absl::ParseCommandLine(argc, argv);
+  // Flag names with '-' or '_'.
+  std::vector<std::string> args(argv, argv + argc);
+  std::vector<char*> spelled;
+  for (std::string& arg : args) {
+    eddy::underscore_flag_name(&arg);
+    spelled.push_back(arg.data());
+  }
+  absl::ParseCommandLine(static_cast<int>(spelled.size()), spelled.data());
   const int64_t single = absl::GetFlag(FLAGS_seed);
   const bool trace = absl::GetFlag(FLAGS_trace);
-  const uint64_t first = single >= 0 ? static_cast<uint64_t>(single) : absl::GetFlag(FLAGS_start_seed);
+  const uint64_t first =
+      single >= 0 ? static_cast<uint64_t>(single) : absl::GetFlag(FLAGS_start_seed);
   const uint64_t count = single >= 0 ? 1 : absl::GetFlag(FLAGS_seeds);
 
+  eddy::kvs::AckPolicy ack = eddy::kvs::AckPolicy::kLocal;
+  if (absl::GetFlag(FLAGS_ack) == "quorum") {
+    ack = eddy::kvs::AckPolicy::kQuorum;
+  } else if (absl::GetFlag(FLAGS_ack) == "all") {
+    ack = eddy::kvs::AckPolicy::kAll;
+  } else if (absl::GetFlag(FLAGS_ack) != "local") {
+    std::fprintf(stderr, "kvs_sim: --ack must be local, quorum or all, not '%s'\n",
+                 absl::GetFlag(FLAGS_ack).c_str());
+    return 2;
+  }
   uint64_t violations = 0;
   uint64_t failed_seeds = 0;
   uint64_t requests = 0;
@@ -74,6 +97,7 @@ int main(int argc, char** argv) {
     options.crashes_per_second = absl::GetFlag(FLAGS_crashes);
     options.duplicate = absl::GetFlag(FLAGS_duplicate);
     options.random_faults = !absl::GetFlag(FLAGS_fixed_faults);
+    options.ack = ack;
     if (trace) {
       options.trace = [](const std::string& line) { std::printf("%s\n", line.c_str()); };
       options.trace_messages = true;
@@ -81,16 +105,17 @@ int main(int argc, char** argv) {
     const eddy::kvs::KvsSimResult result = eddy::kvs::run_kvs_sim(options);
     requests += result.requests;
     if (single >= 0) {
-      std::printf("seed %llu: %llu ticks, %llu messages delivered, %llu lost, %llu partitions, "
-                  "%llu crashes, %.3f s virtual; trace digest %016llx\n",
-                  static_cast<unsigned long long>(seed),
-                  static_cast<unsigned long long>(result.stats.ticks),
-                  static_cast<unsigned long long>(result.stats.delivered),
-                  static_cast<unsigned long long>(result.stats.lost),
-                  static_cast<unsigned long long>(result.stats.partitions),
-                  static_cast<unsigned long long>(result.stats.crashes),
-                  std::chrono::duration<double>(result.virtual_time).count(),
-                  static_cast<unsigned long long>(result.trace_digest));
+      std::printf(
+          "seed %llu: %llu ticks, %llu messages delivered, %llu lost, %llu partitions, "
+          "%llu crashes, %.3f s virtual; trace digest %016llx\n",
+          static_cast<unsigned long long>(seed),
+          static_cast<unsigned long long>(result.stats.ticks),
+          static_cast<unsigned long long>(result.stats.delivered),
+          static_cast<unsigned long long>(result.stats.lost),
+          static_cast<unsigned long long>(result.stats.partitions),
+          static_cast<unsigned long long>(result.stats.crashes),
+          std::chrono::duration<double>(result.virtual_time).count(),
+          static_cast<unsigned long long>(result.trace_digest));
     }
     if (result.violations.empty()) continue;
     ++failed_seeds;
