@@ -18,7 +18,7 @@ TEST(PayloadRegressionTest, AMovedFromPayloadIsEmptyAndMovesSafely) {
   Payload shared{std::string(big)};
   Payload taken(std::move(shared));
   EXPECT_EQ(taken.view(), big);
-  EXPECT_EQ(shared.size(), 0u);  // NOLINT(bugprone-use-after-move): the state under test
+  EXPECT_EQ(shared.size(), 0u);      // NOLINT(bugprone-use-after-move): the state under test
   Payload again(std::move(shared));  // NOLINT(bugprone-use-after-move)
   EXPECT_EQ(again.size(), 0u);
 
