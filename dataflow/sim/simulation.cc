@@ -51,12 +51,15 @@ absl::StatusOr<std::unique_ptr<Simulation>> Simulation::create(const Flow& flow,
   if (absl::Status status = flow.validate(); !status.ok()) return status;
   auto sizes = location_sizes(flow, options.cluster_sizes);
   if (!sizes.ok()) return sizes.status();
-  for (const std::string& name : options.faults.faulty) {
-    bool known = false;
-    for (const auto& location : flow.graph().locations()) known |= location.name == name;
-    if (!known) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("faulty location '", name, "' is not a location of this flow"));
+  for (const auto* names : {&options.faults.faulty, &options.faults.crashable}) {
+    for (const std::string& name : *names) {
+      bool known = false;
+      for (const auto& location : flow.graph().locations()) known |= location.name == name;
+      if (!known) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(names == &options.faults.faulty ? "faulty" : "crashable", " location '",
+                         name, "' is not a location of this flow"));
+      }
     }
   }
   return std::unique_ptr<Simulation>(new Simulation(flow, std::move(options), *std::move(sizes)));
@@ -74,6 +77,7 @@ Simulation::Simulation(const Flow& flow, SimOptions options, std::vector<uint32_
       Node node;
       node.id = InstanceId{location.id, MemberId{m}};
       node.faulty = options_.faults.faulty.contains(location.name);
+      node.crashable = options_.faults.crashable.contains(location.name);
       nodes_.push_back(std::move(node));
     }
   }
@@ -257,6 +261,12 @@ void Simulation::restart(InstanceId id) {
   log(absl::StrCat("restart: ", describe(id), " (incarnation ", n.incarnation, ")"));
 }
 
+void Simulation::restart_all() {
+  for (Node& n : nodes_) {
+    if (!n.instance) restart(n.id);
+  }
+}
+
 void Simulation::random_faults() {
   const FaultOptions& f = options_.faults;
   while (next_fault_check_ <= clock_.now()) {
@@ -277,7 +287,7 @@ void Simulation::random_faults() {
     if (f.crashes_per_second > 0 && rng_.chance(f.crashes_per_second * seconds(kFaultCheck))) {
       std::vector<InstanceId> up;
       for (const Node& n : nodes_) {
-        if (n.faulty && n.instance) up.push_back(n.id);
+        if (n.crashable && n.instance) up.push_back(n.id);
       }
       if (!up.empty()) {
         crash(up[rng_.uniform(up.size())], uniform(f.min_downtime, f.max_downtime));

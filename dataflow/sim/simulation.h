@@ -68,8 +68,9 @@ struct FaultOptions {
   double partitions_per_second = 0;
   Duration min_partition = std::chrono::milliseconds(5);
   Duration max_partition = std::chrono::milliseconds(200);
-  // Random crash-restarts of faulty instances: expected crashes per second of virtual time, and
-  // each crashed instance's downtime (uniform in [min, max]).
+  // Random crash-restarts of instances of the `crashable` locations: expected crashes per
+  // second of virtual time, and each crashed instance's downtime (uniform in [min, max]).
+  std::set<std::string> crashable;
   double crashes_per_second = 0;
   Duration min_downtime = std::chrono::milliseconds(1);
   Duration max_downtime = std::chrono::milliseconds(100);
@@ -100,7 +101,7 @@ struct SimStats {
 class Simulation {
  public:
   // Validates `flow` and builds every instance. Fails as InProcessRunner::create does, or for a
-  // `faulty` name that is not a location of the flow.
+  // `faulty` or `crashable` name that is not a location of the flow.
   static absl::StatusOr<std::unique_ptr<Simulation>> create(const Flow& flow, SimOptions options);
   ~Simulation();
 
@@ -119,6 +120,8 @@ class Simulation {
   // Crashes `id` now; it restarts after `downtime` (or only on restart() when none is given).
   void crash(InstanceId id, std::optional<Duration> downtime = std::nullopt);
   void restart(InstanceId id);
+  // Restarts every crashed instance now.
+  void restart_all();
   // Turns the random faults off (scripted ones still work), e.g. to let the system quiesce.
   void pause_faults() { faults_paused_ = true; }
   void resume_faults() { faults_paused_ = false; }
@@ -141,6 +144,7 @@ class Simulation {
   struct Node {
     InstanceId id;
     bool faulty = false;
+    bool crashable = false;
     uint32_t incarnation = 0;
     std::unique_ptr<Endpoint> transport;
     std::unique_ptr<internal::Instance> instance;  // null while crashed

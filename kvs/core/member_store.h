@@ -26,6 +26,7 @@
 #define EDDY_KVS_CORE_MEMBER_STORE_H_
 
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -92,8 +93,12 @@ struct AppliedMark {
 struct ParkedOp {
   MemberOp op;  // an op that waits for its session's earlier writes to arrive here
 };
+struct NextWrite {
+  uint64_t seq = 0;  // the number of the next numbered write this member applies
+};
 template <class Model>
-using MemberEvent = std::variant<AppliedMark, Write<Model>, Repair<Model>, ParkedOp, MemberOp>;
+using MemberEvent =
+    std::variant<AppliedMark, NextWrite, Write<Model>, Repair<Model>, ParkedOp, MemberOp>;
 
 // What processing an event produced; partition() sends each kind to its one consumer.
 template <class Model>
@@ -103,8 +108,8 @@ struct TableWrite {
   Version version;
 };
 template <class Model>
-using MemberStep =
-    std::variant<TableWrite<Model>, Write<Model>, MemberReply, ParkedOp, MemberOp, AppliedMark>;
+using MemberStep = std::variant<TableWrite<Model>, Write<Model>, MemberReply, ParkedOp, MemberOp,
+                                AppliedMark, NextWrite>;
 
 // The in-tick state of a member's ordered pass: this tick's writes so far, and what has been
 // applied (the last tick's marks, raised by this tick's writes).
@@ -114,6 +119,7 @@ struct MemberPass {
   absl::flat_hash_map<Key, Value> written;
   VersionVector applied;
   bool write_parked = false;  // a write of this member's waits for its session's writes
+  uint64_t next_write = 0;    // numbered writes (MemberOp::write_seq) are applied in order
   bool gossips = true;
 
   // The value of `key` now: the last tick's table merged with this tick's writes so far.
@@ -128,14 +134,14 @@ struct MemberPass {
   }
 
   // Applies a write: remembers it for later reads of this tick, and emits it to the table (and,
-  // when `local`, to gossip). With `raise`, the write's origin mark rises to its stamp.
+  // when `local`, to gossip, naming `prev` as the origin's write before it). With `raise`, the
+  // write's origin mark rises to its stamp.
   template <class Out>
-  void apply(Key key, Value value, Version version, bool local, Out& out, bool raise = true) {
+  void apply(Key key, Value value, Version version, bool local, Out& out, bool raise = true,
+             uint64_t prev = 0) {
     auto [it, inserted] = written.try_emplace(key, value);
     if (!inserted) it->second.merge(value);
-    if (local && gossips) {
-      out.push_back(Write<Model>{key, value, version, applied.get(version.origin)});
-    }
+    if (local && gossips) out.push_back(Write<Model>{key, value, version, prev});
     if (raise) {
       applied.raise(version);
       out.push_back(AppliedMark{version});
@@ -178,6 +184,25 @@ struct MemberPass {
 template <class Model>
 using MemberSteps = absl::InlinedVector<MemberStep<Model>, 4>;
 
+// The counts of this member's numbered DELs that the coordinator may still ask for again
+// (numbers from its oldest unanswered one on): a repeated DEL is answered with the count of
+// its first execution, which a second execution could not know.
+class DeleteCounts {
+ public:
+  void answer(MemberReply& reply) {
+    if (reply.kind != OpKind::kDelete || reply.write_seq == 0) return;
+    counts_.erase(counts_.begin(), counts_.lower_bound(reply.unanswered_from));
+    if (!reply.repeated) {
+      counts_[reply.write_seq] = reply.count;
+    } else if (auto it = counts_.find(reply.write_seq); it != counts_.end()) {
+      reply.count = it->second;
+    }
+  }
+
+ private:
+  std::map<uint64_t, uint64_t> counts_;
+};
+
 template <class Model>
 MemberSteps<Model> member_step(Context& ctx, MemberPass<Model>& pass,
                                const TableView<Key, typename Model::Value>& table,
@@ -185,6 +210,8 @@ MemberSteps<Model> member_step(Context& ctx, MemberPass<Model>& pass,
   MemberSteps<Model> out;
   if (auto* mark = std::get_if<AppliedMark>(&event)) {
     pass.applied.raise(mark->applied);
+  } else if (auto* next = std::get_if<NextWrite>(&event)) {
+    pass.next_write = std::max(pass.next_write, next->seq);
   } else if (auto* gossip = std::get_if<Write<Model>>(&event)) {
     const bool contiguous = gossip->prev <= pass.applied.get(gossip->version.origin);
     pass.apply(std::move(gossip->key), std::move(gossip->value), gossip->version, false, out,
@@ -208,12 +235,39 @@ MemberSteps<Model> member_step(Context& ctx, MemberPass<Model>& pass,
                                                            : std::get<MemberOp>(event);
     const uint32_t self = ctx.member_id().raw;
     const bool write = op.kind == OpKind::kPut || op.kind == OpKind::kDelete;
-    // This member applies its own writes in the order they came (their stamps' order: the
-    // applied marks are high-water marks), so a write behind a parked one parks too.
-    if (!pass.applied.covers(op.needs) || (write && pass.write_parked)) {
-      pass.write_parked |= write;
+    // This member applies its own writes in stamp order (the applied marks are high-water
+    // marks). Numbered writes come in that order, unless one was lost and is resent: they are
+    // applied by number, and everything below the coordinator's oldest unanswered number has
+    // been applied here (or by this member before it restarted). Unnumbered ones apply in the
+    // order they came, so a write behind a parked one parks too.
+    const bool numbered = write && op.write_seq != 0;
+    if (numbered && op.unanswered_from > pass.next_write) {
+      pass.next_write = op.unanswered_from;
+      out.push_back(NextWrite{pass.next_write});
+    }
+    if (numbered && op.write_seq < pass.next_write) {
+      // Applied before: its answer was lost, or this is a late copy. Answer again, without
+      // applying it twice (a causal write would supersede its own concurrent siblings).
+      MemberReply reply;
+      reply.kind = op.kind;
+      reply.ref = op.ref;
+      reply.member = self;
+      reply.written = Version{self, op.version.stamp};
+      reply.write_seq = op.write_seq;
+      reply.unanswered_from = op.unanswered_from;
+      reply.repeated = true;
+      out.push_back(std::move(reply));
+      return out;
+    }
+    const bool blocked = numbered ? op.write_seq > pass.next_write : write && pass.write_parked;
+    if (!pass.applied.covers(op.needs) || blocked) {
+      pass.write_parked |= write && !numbered;
       out.push_back(ParkedOp{std::move(op)});
     } else if (write) {
+      if (numbered) {
+        pass.next_write = op.write_seq + 1;
+        out.push_back(NextWrite{pass.next_write});
+      }
       op.version.origin = self;
       std::optional<typename Model::Value> now;
       if (Model::kReadsBeforeWrite || op.kind == OpKind::kDelete) now = pass.current(table, op.key);
@@ -223,10 +277,14 @@ MemberSteps<Model> member_step(Context& ctx, MemberPass<Model>& pass,
       reply.member = self;
       reply.written = op.version;
       reply.count = now && Model::live(*now) ? 1 : 0;  // DEL counts the keys it removed
+      reply.write_seq = op.write_seq;
+      reply.unanswered_from = op.unanswered_from;
       std::optional<std::string> bytes;
       if (op.kind == OpKind::kPut) bytes = std::move(op.value);
       auto value = Model::write(std::move(bytes), op.version, now ? &*now : nullptr);
-      pass.apply(std::move(op.key), std::move(value), op.version, true, out);
+      const bool contiguous = op.gap_lost || op.prev_stamp <= pass.applied.get(self);
+      pass.apply(std::move(op.key), std::move(value), op.version, true, out, contiguous,
+                 op.prev_stamp);
       out.push_back(std::move(reply));
     } else if (op.kind == OpKind::kGet) {
       MemberReply reply;
@@ -315,6 +373,9 @@ MemberStore<Model, L> member_store(const Stream<MemberOp, L, Unbounded, O1>& ops
       tick.template forward_ref<KeyedSingleton<uint32_t, uint64_t, Tick<L>, Bounded>>();
   auto [parked_ref, parked_now] =
       tick.template forward_ref<Stream<internal::ParkedOp, Tick<L>, Bounded>>();
+  // The next numbered write, under the single key 0.
+  auto [next_ref, next_now] =
+      tick.template forward_ref<KeyedSingleton<uint32_t, uint64_t, Tick<L>, Bounded>>();
 
   auto events =
       marks_now.defer_tick()
@@ -323,6 +384,12 @@ MemberStore<Model, L> member_store(const Stream<MemberOp, L, Unbounded, O1>& ops
             return internal::AppliedMark{Version{mark.first, mark.second}};
           })
           .assume_ordered()  // high-water marks: their order does not matter
+          .chain(next_now.defer_tick()
+                     .entries()
+                     .map([](std::pair<uint32_t, uint64_t> next) -> Event {
+                       return internal::NextWrite{next.second};
+                     })
+                     .assume_ordered())
           .chain(gossip.batch(tick).assume_ordered().map([](Write<Model> w) -> Event {
             return w;
           }))
@@ -342,8 +409,14 @@ MemberStore<Model, L> member_store(const Stream<MemberOp, L, Unbounded, O1>& ops
          Event&& event) { return internal::member_step<Model>(ctx, pass, table, std::move(event)); });
   // Each kind of step goes to its one consumer, moved, not copied (the branch is the variant's
   // alternative index).
-  auto [table_writes, gossip_writes, replies, parked, table_queries, marks] =
-      steps.template partition<6>([](const Step& s) { return s.index(); });
+  auto [table_writes, gossip_writes, replies, parked, table_queries, marks, next_writes] =
+      steps.template partition<7>([](const Step& s) { return s.index(); });
+  next_ref.complete(next_writes
+                        .map([](Step s) {
+                          return std::pair(uint32_t{0}, std::get<internal::NextWrite>(s).seq);
+                        })
+                        .across_ticks()
+                        .reduce_keyed(commutative([](uint64_t& a, uint64_t b) { a = std::max(a, b); })));
 
   auto table = ht_build(table_writes.map([](Step s) {
     auto w = std::get<internal::TableWrite<Model>>(std::move(s));
@@ -388,7 +461,12 @@ MemberStore<Model, L> member_store(const Stream<MemberOp, L, Unbounded, O1>& ops
                            r.member = ctx.member_id().raw;
                            return r;
                          }))
-                         .all_ticks();
+                         .all_ticks()
+                         .scan(internal::DeleteCounts{}, [](internal::DeleteCounts& counts,
+                                                            MemberReply reply) {
+                           counts.answer(reply);
+                           return std::optional<MemberReply>(std::move(reply));
+                         });
   auto local_writes =
       gossip_writes.map([](Step s) { return std::get<Write<Model>>(std::move(s)); }).all_ticks();
   return MemberStore<Model, L>{all_replies, local_writes, table, applied, table_writes, marks};

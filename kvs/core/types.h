@@ -64,8 +64,7 @@ class VersionVector {
   }
 
  private:
-  // Inline up to a small cluster's size: sessions copy these into every read they send.
-  absl::InlinedVector<uint64_t, 4> stamps_;
+  std::vector<uint64_t> stamps_;
 };
 
 enum class OpKind : uint8_t {
@@ -97,10 +96,25 @@ struct MemberOp {
   std::string value;    // kPut
   Version version;      // kPut, kDelete: the write's version (origin = the receiving member)
   VersionVector needs;  // kGet: what the member must have applied before it answers
+  // Writes a coordinator may resend are numbered per member (1, 2, ...; 0: not numbered), and
+  // carry the lowest number the coordinator still awaits an answer for from that member: a
+  // member applies numbered writes in number order, so that a write lost on the way, and
+  // resent, never leaves a gap under its applied marks (member_store.h).
+  uint64_t write_seq = 0;
+  uint64_t unanswered_from = 0;
+  // kPut, kDelete: the stamp of the write the coordinator sent this member before this one
+  // (0: none). The member counts this write in its own applied mark only when it holds that one
+  // too, so a member that restarted empty never claims writes it lost.
+  uint64_t prev_stamp = 0;
+  // Set under --ack=local, where a member's crash may lose writes it acknowledged: the member
+  // then counts this write in its own mark even after a gap (the lost writes are given up, and
+  // sessions that wrote them read on without them) instead of waiting for them forever.
+  bool gap_lost = false;
 
   template <class Archive>
   void serialize(Archive& archive) {
-    archive(kind, ref, key, value, version, needs);
+    archive(kind, ref, key, value, version, needs, write_seq, unanswered_from, prev_stamp,
+            gap_lost);
   }
 };
 
@@ -117,10 +131,17 @@ struct MemberReply {
   // kCount: live keys. kDigest: live keys, and the digest of the whole table.
   uint64_t count = 0;
   uint64_t digest = 0;
+  // A numbered write's number and the op's unanswered_from (MemberOp), and whether this
+  // answers a copy of a write applied before: the member fills in a repeated DEL's count from
+  // its first answer (member_store.h).
+  uint64_t write_seq = 0;
+  uint64_t unanswered_from = 0;
+  bool repeated = false;
 
   template <class Archive>
   void serialize(Archive& archive) {
-    archive(kind, ref, member, values, seen, written, count, digest);
+    archive(kind, ref, member, values, seen, written, count, digest, write_seq, unanswered_from,
+            repeated);
   }
 };
 

@@ -1,6 +1,7 @@
 #include "kvs/servers/coordinator.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -41,6 +42,8 @@ void Coordinator::step(Instant now, CoordinatorEvent event, std::vector<Coordina
     }
   } else if (auto* marks = std::get_if<MemberMarks>(&event)) {
     on_marks(*marks, out);
+  } else if (std::holds_alternative<ResendTimer>(event)) {
+    resend(now, out);
   } else {
     sessions_.erase(std::get<ClientGone>(event).conn);  // late replies are dropped on arrival
   }
@@ -160,17 +163,61 @@ void Coordinator::dispatch(Instant now, ConnectionId conn, Session& session, uin
       if (o.kind == OpKind::kDelete || causal) o.needs = before;
       if (o.kind == OpKind::kDelete) ++session.reads_in_flight;
       o.version = Version{member.raw, next_stamp(now)};
+      if (last_write_stamp_.size() <= member.raw) last_write_stamp_.resize(member.raw + 1, 0);
+      o.prev_stamp = std::exchange(last_write_stamp_[member.raw], o.version.stamp);
+      o.gap_lost = options_.ack == AckPolicy::kLocal;
       session.seen.raise(o.version);  // later reads must see it
     } else {
       if (!addressed) o.needs = session.seen;  // EDDY.GETFROM shows the replica as it is
       ++session.reads_in_flight;
     }
-    out->emplace_back(std::pair(member, std::move(o)));
+    send_op(now, member, std::move(o), out);
+  }
+}
+
+void Coordinator::send_op(Instant now, MemberId member, MemberOp op,
+                          std::vector<CoordinatorAction>* out) {
+  if (options_.resend_after > Duration::zero()) {
+    if (op.kind == OpKind::kPut || op.kind == OpKind::kDelete) {
+      if (next_write_seq_.size() <= member.raw) {
+        next_write_seq_.resize(member.raw + 1, 1);
+        unanswered_writes_.resize(member.raw + 1);
+      }
+      op.write_seq = next_write_seq_[member.raw]++;
+      unanswered_writes_[member.raw].insert(op.write_seq);
+      op.unanswered_from = *unanswered_writes_[member.raw].begin();
+    }
+    unanswered_.insert_or_assign(std::tuple(op.ref.conn.raw, op.ref.seq, op.ref.part),
+                                 Unanswered{member, op, now});
+  }
+  out->emplace_back(std::pair(member, std::move(op)));
+}
+
+bool Coordinator::settle(const MemberReply& reply) {
+  if (options_.resend_after == Duration::zero()) return true;
+  auto it = unanswered_.find(std::tuple(reply.ref.conn.raw, reply.ref.seq, reply.ref.part));
+  if (it == unanswered_.end()) return false;
+  const Unanswered& u = it->second;
+  if (u.op.write_seq != 0) unanswered_writes_[u.member.raw].erase(u.op.write_seq);
+  unanswered_.erase(it);
+  return true;
+}
+
+void Coordinator::resend(Instant now, std::vector<CoordinatorAction>* out) {
+  for (auto& [key, u] : unanswered_) {
+    if (now - u.sent < options_.resend_after) continue;
+    u.sent = now;
+    MemberOp again = u.op;
+    if (again.write_seq != 0) again.unanswered_from = *unanswered_writes_[u.member.raw].begin();
+    out->emplace_back(std::pair(u.member, std::move(again)));
   }
 }
 
 void Coordinator::on_reply(MemberReply reply, std::vector<CoordinatorAction>* out) {
   (void)out;
+  // A resent op can be answered twice; the op of a client that left is still settled, so its
+  // member's numbered writes do not wait for it forever.
+  if (!settle(reply)) return;
   auto session_it = sessions_.find(reply.ref.conn);
   if (session_it == sessions_.end()) return;  // the client left
   Session& session = session_it->second;

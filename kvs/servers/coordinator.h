@@ -29,11 +29,14 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <variant>
 #include <vector>
 
+#include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "dataflow/core/clock.h"
@@ -57,6 +60,10 @@ struct CoordinatorOptions {
   std::string lattice = "lww";      // "causal": GET answers every sibling, as an array
   AckPolicy ack = AckPolicy::kLocal;
   CommandLimits limits;
+  // An op a member has not answered after this long is sent to it again (the same op: a
+  // connection that died, a partition or a restart lost it or its reply); zero never resends.
+  // The flow delivers a ResendTimer event at this interval.
+  Duration resend_after = Duration::zero();
 };
 
 // What a coordinator step asks the flow to do.
@@ -76,7 +83,10 @@ struct MemberMarks {
   uint32_t member = 0;
   std::vector<Version> marks;
 };
-using CoordinatorEvent = std::variant<ClientRequest, MemberReply, ClientGone, MemberMarks>;
+// Time to resend what members have not answered (CoordinatorOptions::resend_after).
+struct ResendTimer {};
+using CoordinatorEvent =
+    std::variant<ClientRequest, MemberReply, ClientGone, MemberMarks, ResendTimer>;
 
 class Coordinator {
  public:
@@ -117,6 +127,11 @@ class Coordinator {
                   std::vector<CoordinatorAction>* out);
   void on_reply(MemberReply reply, std::vector<CoordinatorAction>* out);
   void on_marks(const MemberMarks& marks, std::vector<CoordinatorAction>* out);
+  // Sends `op` to `member`, remembering it for resending when that is on.
+  void send_op(Instant now, MemberId member, MemberOp op, std::vector<CoordinatorAction>* out);
+  // Forgets the op `reply` answers; false when it was answered before (a duplicate).
+  bool settle(const MemberReply& reply);
+  void resend(Instant now, std::vector<CoordinatorAction>* out);
   // Counts one more answered part of `pending`; assembles its reply when it was the last.
   void answer_part(Pending& pending);
   // Members that have applied `version`, by their marks.
@@ -143,6 +158,18 @@ class Coordinator {
   // write parts its member answered that wait for acknowledgements, by stamp.
   std::vector<VersionVector> applied_;
   std::vector<std::map<uint64_t, RequestRef>> unacked_;
+  // With resending: every op sent and not yet answered, by (connection, command, part), in
+  // that order (so resends go out in a fixed order); and, per member, the numbers of its
+  // writes not yet answered, and the next number.
+  struct Unanswered {
+    MemberId member;
+    MemberOp op;
+    Instant sent;
+  };
+  absl::btree_map<std::tuple<uint64_t, uint64_t, uint32_t>, Unanswered> unanswered_;
+  std::vector<std::set<uint64_t>> unanswered_writes_;
+  std::vector<uint64_t> next_write_seq_;
+  std::vector<uint64_t> last_write_stamp_;  // per member: the stamp of the last write sent
   uint64_t last_stamp_ = 0;
   uint64_t next_member_ = 0;
 };

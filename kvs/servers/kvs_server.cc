@@ -99,12 +99,17 @@ void build(Flow& flow, const KvsOptions& options,
   auto members = flow.cluster(kMembers);
   coordinator_options.mode = "replicated";
   coordinator_options.ack = options.ack;
+  coordinator_options.resend_after = options.resend_after;
   const bool reports_marks = options.ack != AckPolicy::kLocal;
   auto [replies_ref, replies] =
       coordinator.forward_ref<Stream<MemberReply, Process, Unbounded, NoOrder>>();
   using Marks = Stream<MemberMarks, Process, Unbounded, NoOrder>;
   std::optional<ForwardRef<Marks>> marks_ref;
   auto from_members = replies.map([](MemberReply r) -> Event { return r; });
+  if (options.resend_after > Duration::zero()) {
+    from_members = from_members.merge(coordinator.source_interval(options.resend_after)
+                                          .map([](Instant) -> Event { return ResendTimer{}; }));
+  }
   if (reports_marks) {
     auto [ref, marks] = coordinator.forward_ref<Marks>();
     marks_ref = ref;
@@ -126,10 +131,32 @@ void build(Flow& flow, const KvsOptions& options,
     // Marks leave at the end of the tick that raised them, after that tick's log append (and
     // sync): an acknowledgement never counts a write its member has not logged.
     if (reports_marks) {
-      marks_ref->complete(store.marks_raised().send(coordinator).entries().map(
-          [](std::pair<MemberId, std::vector<Version>> m) {
-            return MemberMarks{m.first.raw, std::move(m.second)};
-          }));
+      // Besides the marks each tick raised, all of them now and then: a report lost on a
+      // connection that died would otherwise hold acknowledgements back until that origin's
+      // next write.
+      const Duration every = options.resend_after > Duration::zero()
+                                 ? options.resend_after
+                                 : std::chrono::milliseconds(1000);
+      auto all_marks = members.source_interval(every)
+                           .batch(members.tick())
+                           .cross_singleton(store.applied_marks)
+                           .map([](std::pair<Instant, std::vector<uint64_t>> now) {
+                             std::vector<Version> marks;
+                             for (uint32_t origin = 0; origin < now.second.size(); ++origin) {
+                               if (now.second[origin] > 0) {
+                                 marks.push_back(Version{origin, now.second[origin]});
+                               }
+                             }
+                             return marks;
+                           })
+                           .all_ticks();
+      marks_ref->complete(store.marks_raised()
+                              .merge(all_marks)
+                              .send(coordinator)
+                              .entries()
+                              .map([](std::pair<MemberId, std::vector<Version>> m) {
+                                return MemberMarks{m.first.raw, std::move(m.second)};
+                              }));
     }
   };
   if (options.anti_entropy.interval > Duration::zero()) {

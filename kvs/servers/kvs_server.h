@@ -44,6 +44,10 @@ struct KvsOptions {
   // Replicated: how many members must have applied a write before it is acknowledged
   // (coordinator.h). The local store has one replica: its writes are acknowledged once applied.
   AckPolicy ack = AckPolicy::kLocal;
+  // Replicated: an op a member has not answered after this long is sent to it again (a
+  // connection that died, a partition or a member's restart lost it); zero never resends, and
+  // a command whose op is lost then never gets its reply.
+  Duration resend_after = std::chrono::seconds(1);
   // With a data directory, every replica logs what it applies and recovers from its log when
   // it starts (kvs/core/durable_log.h). docs/consistency.md says what each setting guarantees.
   WalOptions wal;

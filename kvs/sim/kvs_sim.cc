@@ -65,6 +65,10 @@ class SimClient {
 
   bool done_sending() const { return remaining_ == 0; }
   size_t outstanding() const { return expected_.size(); }
+  // The oldest command still waiting for its reply.
+  std::string oldest_outstanding() const {
+    return expected_.empty() ? "" : absl::StrJoin(expected_.front().command, " ");
+  }
 
   // Sends commands until the pipeline window is full or the script ends.
   void send_more(const std::function<void(const std::string&)>& trace) {
@@ -191,6 +195,7 @@ KvsSimResult run_kvs_sim(const KvsSimOptions& options) {
   kvs.anti_entropy.interval = options.anti_entropy;
   kvs.anti_entropy.buckets = 64;
   kvs.ack = options.ack;
+  kvs.resend_after = options.resend_after;
   std::optional<Port> port;
   if (absl::Status status = build_kvs(flow, kvs, &port); !status.ok()) {
     violations.push_back(absl::StrCat("cannot build the store: ", status.message()));
@@ -203,7 +208,9 @@ KvsSimResult run_kvs_sim(const KvsSimOptions& options) {
   sim_options.trace = options.trace;
   sim_options.trace_messages = options.trace_messages;
   sim::FaultOptions& faults = sim_options.faults;
-  faults.faulty = {kMembers};
+  // Every link may fail; only members crash (a coordinator crash ends its clients' sessions).
+  faults.faulty = {kMembers, kCoordinator};
+  faults.crashable = {kMembers};
   if (options.random_faults) {
     // The seed picks the mix: some runs calm, some lossy, some partitioned, some all of it.
     faults.loss = options.loss * static_cast<double>(rng.uniform(3)) / 2;
@@ -271,6 +278,7 @@ KvsSimResult run_kvs_sim(const KvsSimOptions& options) {
   // Healing: no more faults; every request answered, several repair rounds run.
   simulation.pause_faults();
   simulation.heal();
+  simulation.restart_all();
   const Instant heal_limit = simulation.now() + kQuiescence;
   while (pending() > 0 && simulation.now() < heal_limit) {
     simulation.run_for(std::chrono::milliseconds(1));
@@ -278,8 +286,9 @@ KvsSimResult run_kvs_sim(const KvsSimOptions& options) {
   }
   for (const SimClient& c : clients) {
     if (c.outstanding() > 0) {
-      violations.push_back(
-          absl::StrCat("client ", c.index(), ": ", c.outstanding(), " request(s) never answered"));
+      violations.push_back(absl::StrCat("client ", c.index(), ": ", c.outstanding(),
+                                        " request(s) never answered, from ",
+                                        c.oldest_outstanding()));
     }
   }
   simulation.run_for(options.anti_entropy * 5);

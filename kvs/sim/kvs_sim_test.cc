@@ -61,6 +61,23 @@ TEST(KvsSimTest, PartitionDuringWritesThenHeal) {
   }
 }
 
+// A member cut off from everyone, the coordinator included: what the coordinator sent it, or
+// it answered, is lost with the connections; the coordinator resends until it is answered.
+TEST(KvsSimTest, AMemberCutOffFromTheCoordinatorIsResentItsOps) {
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    KvsSimOptions options = calm(seed);
+    options.script.emplace_back(std::chrono::milliseconds(3),
+                                [](sim::Simulation& s, const ExternalPort<RespRequest, RespOut>&) {
+                                  s.partition({member(1)});
+                                });
+    options.script.emplace_back(
+        std::chrono::milliseconds(80),
+        [](sim::Simulation& s, const ExternalPort<RespRequest, RespOut>&) { s.heal(); });
+    const KvsSimResult result = run_kvs_sim(options);
+    EXPECT_THAT(result.violations, IsEmpty()) << "seed " << seed;
+  }
+}
+
 // Regression, found by kvs_sim: a gossiped write lost on a dying connection, followed by a later
 // one from the same origin, raised the receiver's high-water mark past the lost write, so a GET
 // there needing it answered without it (read-your-writes broken in 225 of 500 seeds); and a

@@ -28,6 +28,8 @@ ABSL_FLAG(int32_t, resp_port, 6380, "local mode without --topology: the Redis-pr
 ABSL_FLAG(uint64_t, max_value_bytes, 4 << 20, "values larger than this are refused");
 ABSL_FLAG(int64_t, anti_entropy_ms, 1000,
           "replicated: members compare tables and repair differences this often (0: never)");
+ABSL_FLAG(int64_t, resend_ms, 1000,
+          "replicated: the coordinator resends an op a member has not answered this long (0: never)");
 ABSL_FLAG(uint32_t, anti_entropy_buckets, 1024,
           "replicated: buckets per table summary (more: bigger summaries, smaller repairs)");
 ABSL_FLAG(std::string, ack, "local",
@@ -107,6 +109,11 @@ int main(int argc, char** argv) {
   options.limits.max_value_bytes = absl::GetFlag(FLAGS_max_value_bytes);
   options.anti_entropy.interval = std::chrono::milliseconds(absl::GetFlag(FLAGS_anti_entropy_ms));
   options.anti_entropy.buckets = absl::GetFlag(FLAGS_anti_entropy_buckets);
+  if (absl::GetFlag(FLAGS_resend_ms) < 0 || absl::GetFlag(FLAGS_anti_entropy_ms) < 0) {
+    std::cerr << "error: --resend-ms and --anti-entropy-ms must be 0 or more\n";
+    return 2;
+  }
+  options.resend_after = std::chrono::milliseconds(absl::GetFlag(FLAGS_resend_ms));
   if (!durability_flags(options)) return 2;
   eddy::Flow flow;
   if (absl::Status s = eddy::kvs::build_kvs(flow, options); !s.ok()) {
