@@ -60,6 +60,8 @@ def main():
     parser.add_argument("--bin", default=os.path.join(os.path.dirname(__file__), "..", "build", "bin"))
     parser.add_argument("-n", type=int, default=200000)
     parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--kvs-flag", action="append", default=[],
+                        help="an extra eddy-kvs flag for both eddy servers, e.g. --kvs-flag=--resend-ms=0")
     args = parser.parse_args()
     kvs = os.path.join(args.bin, "eddy-kvs")
     deploy = os.path.join(args.bin, "eddy-deploy")
@@ -79,7 +81,7 @@ def main():
         wait_for_port(redis_port, p, "redis-server")
 
         local_port = free_port()
-        p = start([kvs, "--mode=local", f"--resp-port={local_port}"], "local.log")
+        p = start([kvs, "--mode=local", f"--resp-port={local_port}"] + args.kvs_flag, "local.log")
         wait_for_port(local_port, p, "eddy-kvs --mode=local")
 
         replicated_port = free_port()
@@ -89,7 +91,8 @@ def main():
                     f"  members:\n    members: [127.0.0.1:{free_port()}, 127.0.0.1:{free_port()},"
                     f" 127.0.0.1:{free_port()}]\n"
                     f"  clients:\n    ports:\n      resp: 127.0.0.1:{replicated_port}\n")
-        p = start([deploy, topology, "--", kvs, "--mode=replicated"], "replicated.log")
+        p = start([deploy, topology, "--", kvs, "--mode=replicated"] + args.kvs_flag,
+                  "replicated.log")
         wait_for_port(replicated_port, p, "eddy replicated")
 
         targets = [("redis-server", redis_port), ("eddy local", local_port),
