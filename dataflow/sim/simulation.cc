@@ -226,7 +226,7 @@ void Simulation::partition(const std::vector<InstanceId>& side,
   std::string names;
   for (InstanceId id : side_) absl::StrAppend(&names, names.empty() ? "" : ", ", describe(id));
   log(absl::StrCat("partition: {", names, "} cut off from ",
-                   among_.empty() ? "everyone else" : "the others among the faulty"));
+                   among_.empty() ? "everyone else" : "the others named"));
 }
 
 void Simulation::heal() {

@@ -51,12 +51,7 @@ namespace internal {
 
 template <class Model>
 TableSummary summarize(const TableView<Key, typename Model::Value>& table, uint32_t buckets) {
-  TableSummary summary;
-  summary.buckets.assign(buckets, 0);
-  table.for_each([&](const Key& key, const typename Model::Value& value) {
-    summary.buckets[bucket_of(key, buckets)] += entry_digest<Model>(key, value);
-  });
-  return summary;
+  return TableSummary{bucket_digests<Model>(table, buckets)};
 }
 
 // The answer to `theirs` (covers left for the caller to fill in).
@@ -66,7 +61,7 @@ Repair<Model> repair_for(const TableView<Key, typename Model::Value>& table,
   Repair<Model> repair;
   const size_t buckets = theirs.buckets.size();
   if (buckets == 0) return repair;
-  repair.digests = summarize<Model>(table, static_cast<uint32_t>(buckets)).buckets;
+  repair.digests = bucket_digests<Model>(table, buckets);
   std::vector<bool> differs(buckets, false);
   for (uint32_t b = 0; b < buckets; ++b) {
     if (repair.digests[b] != theirs.buckets[b]) {
@@ -108,9 +103,8 @@ Stream<Repair<Model>, Cluster, Unbounded, NoOrder> anti_entropy(
           .broadcast(members, IncludeSelf::kNo);
   // Every summary is answered, even when nothing differs: the answer carries the marks.
   auto answers = table.query(
-      summaries.entries().batch(tick),
-      [](const TableView<Key, typename Model::Value>& view,
-         const std::pair<MemberId, TableSummary>& summary) {
+      summaries.entries().batch(tick), [](const TableView<Key, typename Model::Value>& view,
+                                          const std::pair<MemberId, TableSummary>& summary) {
         return std::pair(summary.first, internal::repair_for<Model>(view, summary.second));
       });
   return answers.cross_singleton(applied)

@@ -14,7 +14,7 @@
 // Applied marks. A member applies one origin's gossip in stamp order (it travels on one FIFO
 // channel), so "applied origin o up to stamp s" is one number per origin. A connection that
 // dies loses a suffix of what was in flight and later gossip flows again, so each gossiped write
-// names the origin's previous stamp (`prev`), and a member raises its mark for the origin only
+// names the origin's previous write (`prev`), and a member raises its mark for the origin only
 // when it has applied up to `prev`; after a gap the mark stays put (the writes are applied all
 // the same) until a repair covers it: a repair whose sender found every other bucket equal to
 // this member's table leaves this table holding everything the sender had applied, so this
@@ -49,7 +49,8 @@ struct Write {
   Key key;
   typename Model::Value value;
   Version version;
-  // The stamp of the origin's write before this one, as far as the origin knows (0: none).
+  // The stamp of the write the coordinator sent the origin before this one (0: none; repairs
+  // carry 0 too). A receiver raises its mark for the origin only when it holds that one.
   uint64_t prev = 0;
 
   template <class Archive>
@@ -84,6 +85,17 @@ inline uint32_t bucket_of(const Key& key, size_t buckets) {
 template <class Model>
 uint64_t entry_digest(const Key& key, const typename Model::Value& value) {
   return mix64(stable_bytes_hash(key) ^ Model::digest(value));
+}
+
+// The digest of each of a table's `buckets` buckets.
+template <class Model>
+std::vector<uint64_t> bucket_digests(const TableView<Key, typename Model::Value>& table,
+                                     size_t buckets) {
+  std::vector<uint64_t> digests(buckets, 0);
+  table.for_each([&](const Key& key, const typename Model::Value& value) {
+    digests[bucket_of(key, buckets)] += entry_digest<Model>(key, value);
+  });
+  return digests;
 }
 
 // What a member processes in a tick, in order.
@@ -155,10 +167,7 @@ struct MemberPass {
   bool covered_by(const TableView<Key, Value>& table, const Repair<Model>& repair) const {
     const size_t n = repair.digests.size();
     if (n == 0) return false;
-    std::vector<uint64_t> mine(n, 0);
-    table.for_each([&](const Key& key, const Value& value) {
-      mine[bucket_of(key, n)] += entry_digest<Model>(key, value);
-    });
+    std::vector<uint64_t> mine = bucket_digests<Model>(table, n);
     for (const auto& [key, value] : written) {
       uint64_t& bucket = mine[bucket_of(key, n)];
       const Value* prior = table.find(key);
