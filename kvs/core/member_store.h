@@ -4,10 +4,10 @@
 // Inputs: the ops a coordinator sends here, the writes other members gossip, and the repairs
 // other members send back for this member's table summaries (anti_entropy.h). Each tick
 // processes, in this order: the writes gossiped since the last tick, the repairs, ops parked
-// earlier, then this tick's ops in the order they arrived. A GET answers from the table as the previous tick
-// left it, merged with the writes before it in this tick (so it sees earlier writes and none of
-// the later ones), and only once this member has applied every write its session needs (the
-// op's `needs` vector); until then it is parked, re-examined at each later tick. GETs carry
+// earlier, then this tick's ops in the order they arrived. A GET answers from the table as the
+// previous tick left it, merged with the writes before it in this tick (so it sees earlier writes
+// and none of the later ones), and only once this member has applied every write its session needs
+// (the op's `needs` vector); until then it is parked, re-examined at each later tick. GETs carry
 // needs, and so do DELs (they count what they remove) and causal writes (their clocks must
 // cover the session's earlier writes).
 //
@@ -117,7 +117,7 @@ template <class Model>
 struct TableWrite {
   Key key;
   typename Model::Value value;
-  Version version;
+  Version raised;  // the applied mark this write raised (none: it raised none)
 };
 template <class Model>
 using MemberStep = std::variant<TableWrite<Model>, Write<Model>, MemberReply, ParkedOp, MemberOp,
@@ -158,7 +158,7 @@ struct MemberPass {
       applied.raise(version);
       out.push_back(AppliedMark{version});
     }
-    out.push_back(TableWrite<Model>{std::move(key), std::move(value), version});
+    out.push_back(TableWrite<Model>{std::move(key), std::move(value), raise ? version : Version{}});
   }
 
   // True when every bucket `repair` did not send entries for is equal here (the last tick's
@@ -250,6 +250,12 @@ MemberSteps<Model> member_step(Context& ctx, MemberPass<Model>& pass,
     // been applied here (or by this member before it restarted). Unnumbered ones apply in the
     // order they came, so a write behind a parked one parks too.
     const bool numbered = write && op.write_seq != 0;
+    if (op.own_floor > pass.applied.get(self)) {  // writes given up under --ack=local (types.h)
+      const Version floor{self, op.own_floor};
+      pass.applied.raise(floor);
+      out.push_back(AppliedMark{floor});
+    }
+    if (op.kind == OpKind::kFloor) return out;
     if (numbered && op.unanswered_from > pass.next_write) {
       pass.next_write = op.unanswered_from;
       out.push_back(NextWrite{pass.next_write});
@@ -291,7 +297,7 @@ MemberSteps<Model> member_step(Context& ctx, MemberPass<Model>& pass,
       std::optional<std::string> bytes;
       if (op.kind == OpKind::kPut) bytes = std::move(op.value);
       auto value = Model::write(std::move(bytes), op.version, now ? &*now : nullptr);
-      const bool contiguous = op.gap_lost || op.prev_stamp <= pass.applied.get(self);
+      const bool contiguous = op.prev_stamp <= pass.applied.get(self);
       pass.apply(std::move(op.key), std::move(value), op.version, true, out, contiguous,
                  op.prev_stamp);
       out.push_back(std::move(reply));
@@ -326,12 +332,14 @@ struct MemberStore {
   Singleton<std::vector<uint64_t>, Tick<L>, Bounded> applied_marks;
 
   // Every write applied in each tick (this member's own, gossiped, repaired and recovered
-  // ones), in the order applied, as the table received them: what a write-ahead log records.
+  // ones), in the order applied, as the table received them, each with the version of the
+  // applied mark it raised (Version{} when it raised none: gossip after a gap, a repair's
+  // entries): what a write-ahead log records, so that recovery never raises a mark over a gap.
   // Each call adds the operators that copy them out; a store that never calls it pays nothing.
   Stream<Write<Model>, Tick<L>, Bounded, TotalOrder> applied_writes() const {
     return table_writes_.map([](internal::MemberStep<Model> s) {
       auto w = std::get<internal::TableWrite<Model>>(std::move(s));
-      return Write<Model>{std::move(w.key), std::move(w.value), w.version};
+      return Write<Model>{std::move(w.key), std::move(w.value), w.raised};
     });
   }
   // For each tick that raised this member's applied marks, the marks it raised (one version
@@ -340,7 +348,9 @@ struct MemberStore {
   // the maximum per origin knows what this member has applied. Each call adds operators.
   Stream<std::vector<Version>, L, Unbounded, TotalOrder> marks_raised() const {
     return marks_
-        .map([](internal::MemberStep<Model> s) { return std::get<internal::AppliedMark>(s).applied; })
+        .map([](internal::MemberStep<Model> s) {
+          return std::get<internal::AppliedMark>(s).applied;
+        })
         .fold(std::vector<Version>(),
               [](std::vector<Version>& out, Version v) {
                 if (v.stamp == 0) return;
@@ -399,15 +409,10 @@ MemberStore<Model, L> member_store(const Stream<MemberOp, L, Unbounded, O1>& ops
                        return internal::NextWrite{next.second};
                      })
                      .assume_ordered())
-          .chain(gossip.batch(tick).assume_ordered().map([](Write<Model> w) -> Event {
-            return w;
-          }))
-          .chain(repairs.batch(tick).assume_ordered().map([](Repair<Model> r) -> Event {
-            return r;
-          }))
-          .chain(parked_now.defer_tick_lazy().map([](internal::ParkedOp p) -> Event {
-            return p;
-          }))
+          .chain(gossip.batch(tick).assume_ordered().map([](Write<Model> w) -> Event { return w; }))
+          .chain(
+              repairs.batch(tick).assume_ordered().map([](Repair<Model> r) -> Event { return r; }))
+          .chain(parked_now.defer_tick_lazy().map([](internal::ParkedOp p) -> Event { return p; }))
           .chain(ops.batch(tick).assume_ordered().map([](MemberOp op) -> Event { return op; }));
 
   internal::MemberPass<Model> pass;
@@ -415,17 +420,18 @@ MemberStore<Model, L> member_store(const Stream<MemberOp, L, Unbounded, O1>& ops
   auto steps = table_now.defer_tick().scan_over(
       events, pass,
       [](Context& ctx, internal::MemberPass<Model>& pass, const TableView<Key, Value>& table,
-         Event&& event) { return internal::member_step<Model>(ctx, pass, table, std::move(event)); });
+         Event&& event) {
+        return internal::member_step<Model>(ctx, pass, table, std::move(event));
+      });
   // Each kind of step goes to its one consumer, moved, not copied (the branch is the variant's
   // alternative index).
   auto [table_writes, gossip_writes, replies, parked, table_queries, marks, next_writes] =
       steps.template partition<7>([](const Step& s) { return s.index(); });
-  next_ref.complete(next_writes
-                        .map([](Step s) {
-                          return std::pair(uint32_t{0}, std::get<internal::NextWrite>(s).seq);
-                        })
-                        .across_ticks()
-                        .reduce_keyed(commutative([](uint64_t& a, uint64_t b) { a = std::max(a, b); })));
+  next_ref.complete(
+      next_writes
+          .map([](Step s) { return std::pair(uint32_t{0}, std::get<internal::NextWrite>(s).seq); })
+          .across_ticks()
+          .reduce_keyed(commutative([](uint64_t& a, uint64_t b) { a = std::max(a, b); })));
 
   auto table = ht_build(table_writes.map([](Step s) {
     auto w = std::get<internal::TableWrite<Model>>(std::move(s));
@@ -451,31 +457,31 @@ MemberStore<Model, L> member_store(const Stream<MemberOp, L, Unbounded, O1>& ops
       parked.map([](Step s) { return std::get<internal::ParkedOp>(std::move(s)); }));
 
   // DBSIZE and EDDY.MEMBERS read the whole table, as it stands after this tick.
-  auto table_answers = table.query(
-      table_queries.map([](Step s) { return std::get<MemberOp>(std::move(s)); }),
-      [](const TableView<Key, Value>& view, const MemberOp& op) {
-        MemberReply reply;
-        reply.kind = op.kind;
-        reply.ref = op.ref;
-        view.for_each([&](const Key& key, const Value& value) {
-          if (Model::live(value)) ++reply.count;
-          if (op.kind == OpKind::kDigest) {
-            reply.digest += mix64(stable_bytes_hash(key) ^ Model::digest(value));
-          }
-        });
-        return reply;
-      });
-  auto all_replies = replies.map([](Step s) { return std::get<MemberReply>(std::move(s)); })
-                         .chain(table_answers.map([](Context& ctx, MemberReply r) {
-                           r.member = ctx.member_id().raw;
-                           return r;
-                         }))
-                         .all_ticks()
-                         .scan(internal::DeleteCounts{}, [](internal::DeleteCounts& counts,
-                                                            MemberReply reply) {
-                           counts.answer(reply);
-                           return std::optional<MemberReply>(std::move(reply));
-                         });
+  auto table_answers =
+      table.query(table_queries.map([](Step s) { return std::get<MemberOp>(std::move(s)); }),
+                  [](const TableView<Key, Value>& view, const MemberOp& op) {
+                    MemberReply reply;
+                    reply.kind = op.kind;
+                    reply.ref = op.ref;
+                    view.for_each([&](const Key& key, const Value& value) {
+                      if (Model::live(value)) ++reply.count;
+                      if (op.kind == OpKind::kDigest) {
+                        reply.digest += mix64(stable_bytes_hash(key) ^ Model::digest(value));
+                      }
+                    });
+                    return reply;
+                  });
+  auto all_replies =
+      replies.map([](Step s) { return std::get<MemberReply>(std::move(s)); })
+          .chain(table_answers.map([](Context& ctx, MemberReply r) {
+            r.member = ctx.member_id().raw;
+            return r;
+          }))
+          .all_ticks()
+          .scan(internal::DeleteCounts{}, [](internal::DeleteCounts& counts, MemberReply reply) {
+            counts.answer(reply);
+            return std::optional<MemberReply>(std::move(reply));
+          });
   auto local_writes =
       gossip_writes.map([](Step s) { return std::get<Write<Model>>(std::move(s)); }).all_ticks();
   return MemberStore<Model, L>{all_replies, local_writes, table, applied, table_writes, marks};
@@ -486,8 +492,8 @@ template <class Model, class L, class O1, class O2>
 MemberStore<Model, L> member_store(const Stream<MemberOp, L, Unbounded, O1>& ops,
                                    const Stream<Write<Model>, L, Unbounded, O2>& gossip,
                                    bool gossips = true) {
-  return member_store<Model>(ops, gossip,
-                             ops.location().source_iter(std::vector<Repair<Model>>{}), gossips);
+  return member_store<Model>(ops, gossip, ops.location().source_iter(std::vector<Repair<Model>>{}),
+                             gossips);
 }
 
 }  // namespace eddy::kvs

@@ -73,6 +73,7 @@ enum class OpKind : uint8_t {
   kGet = 2,
   kCount = 3,   // live keys (DBSIZE)
   kDigest = 4,  // key count and digest of the whole table (EDDY.MEMBERS)
+  kFloor = 5,   // only MemberOp::own_floor, unanswered: writes given up under --ack=local
 };
 
 // Where one part of one client command comes from: its connection, its place in that
@@ -106,15 +107,18 @@ struct MemberOp {
   // (0: none). The member counts this write in its own applied mark only when it holds that one
   // too, so a member that restarted empty never claims writes it lost.
   uint64_t prev_stamp = 0;
-  // Set under --ack=local, where a member's crash may lose writes it acknowledged: the member
-  // then counts this write in its own mark even after a gap (the lost writes are given up, and
-  // sessions that wrote them read on without them) instead of waiting for them forever.
-  bool gap_lost = false;
+  // Under --ack=local, where a member's crash may lose writes it acknowledged: every write the
+  // coordinator sent this member up to this stamp has been answered (applied, perhaps by an
+  // incarnation of the member that crashed since). The member counts them in its own applied
+  // mark even if it lost some (they are given up, and sessions that wrote them read on without
+  // them) instead of waiting for them forever. 0 under quorum and all: lost writes come back
+  // from the members that hold them.
+  uint64_t own_floor = 0;
 
   template <class Archive>
   void serialize(Archive& archive) {
     archive(kind, ref, key, value, version, needs, write_seq, unanswered_from, prev_stamp,
-            gap_lost);
+            own_floor);
   }
 };
 

@@ -67,8 +67,7 @@ void Coordinator::on_request(Instant now, ConnectionId conn, RespRequest request
   const uint64_t seq = session.next_seq++;
   Command command = parse_command(std::move(request), options_.limits);
   const bool behind_barrier =
-      !session.waiting.empty() ||
-      (is_write(command.kind) && session.reads_in_flight > 0);
+      !session.waiting.empty() || (is_write(command.kind) && session.reads_in_flight > 0);
   if (behind_barrier && is_data(command.kind)) {
     session.waiting.emplace_back(seq, std::move(command));
     return;
@@ -134,8 +133,8 @@ void Coordinator::dispatch(Instant now, ConnectionId conn, Session& session, uin
       const uint32_t m = static_cast<uint32_t>(std::stoul(command.args[0]));
       if (m >= options_.members) {
         pending.bytes.clear();
-        append_error(&pending.bytes, absl::StrCat("ERR no member ", m, ": the cluster has ",
-                                                  options_.members));
+        append_error(&pending.bytes,
+                     absl::StrCat("ERR no member ", m, ": the cluster has ", options_.members));
         pending.done = true;
         return;
       }
@@ -165,7 +164,6 @@ void Coordinator::dispatch(Instant now, ConnectionId conn, Session& session, uin
       o.version = Version{member.raw, next_stamp(now)};
       if (last_write_stamp_.size() <= member.raw) last_write_stamp_.resize(member.raw + 1, 0);
       o.prev_stamp = std::exchange(last_write_stamp_[member.raw], o.version.stamp);
-      o.gap_lost = options_.ack == AckPolicy::kLocal;
       session.seen.raise(o.version);  // later reads must see it
     } else {
       if (!addressed) o.needs = session.seen;  // EDDY.GETFROM shows the replica as it is
@@ -178,19 +176,32 @@ void Coordinator::dispatch(Instant now, ConnectionId conn, Session& session, uin
 void Coordinator::send_op(Instant now, MemberId member, MemberOp op,
                           std::vector<CoordinatorAction>* out) {
   if (options_.resend_after > Duration::zero()) {
-    if (op.kind == OpKind::kPut || op.kind == OpKind::kDelete) {
-      if (next_write_seq_.size() <= member.raw) {
-        next_write_seq_.resize(member.raw + 1, 1);
-        unanswered_writes_.resize(member.raw + 1);
-      }
-      op.write_seq = next_write_seq_[member.raw]++;
-      unanswered_writes_[member.raw].insert(op.write_seq);
-      op.unanswered_from = *unanswered_writes_[member.raw].begin();
+    if (unanswered_writes_.size() <= member.raw) {
+      unanswered_writes_.resize(member.raw + 1);
+      next_write_seq_.resize(member.raw + 1, 1);
     }
+    if (op.kind == OpKind::kPut || op.kind == OpKind::kDelete) {
+      op.write_seq = next_write_seq_[member.raw]++;
+      unanswered_writes_[member.raw].emplace(op.write_seq, op.version.stamp);
+    }
+    tell_writes(member, op);
     unanswered_.insert_or_assign(std::tuple(op.ref.conn.raw, op.ref.seq, op.ref.part),
                                  Unanswered{member, op, now});
   }
   out->emplace_back(std::pair(member, std::move(op)));
+}
+
+void Coordinator::tell_writes(MemberId member, MemberOp& op) const {
+  const std::map<uint64_t, uint64_t>& unanswered = unanswered_writes_[member.raw];
+  if (op.write_seq != 0) op.unanswered_from = unanswered.begin()->first;
+  if (options_.ack != AckPolicy::kLocal) return;
+  op.own_floor = answered_floor(member);
+}
+
+uint64_t Coordinator::answered_floor(MemberId member) const {
+  const std::map<uint64_t, uint64_t>& unanswered = unanswered_writes_[member.raw];
+  if (!unanswered.empty()) return unanswered.begin()->second - 1;
+  return member.raw < last_write_stamp_.size() ? last_write_stamp_[member.raw] : 0;
 }
 
 bool Coordinator::settle(const MemberReply& reply) {
@@ -208,8 +219,20 @@ void Coordinator::resend(Instant now, std::vector<CoordinatorAction>* out) {
     if (now - u.sent < options_.resend_after) continue;
     u.sent = now;
     MemberOp again = u.op;
-    if (again.write_seq != 0) again.unanswered_from = *unanswered_writes_[u.member.raw].begin();
+    tell_writes(u.member, again);
     out->emplace_back(std::pair(u.member, std::move(again)));
+  }
+  // A member that lost writes it answered (it restarted empty) learns that they are given up
+  // even when no op is on its way to it, so reads elsewhere that need them do not wait forever.
+  // The coordinator cannot tell when a member restarted, so every member hears it each time.
+  if (options_.ack != AckPolicy::kLocal) return;
+  for (uint32_t m = 0; m < unanswered_writes_.size(); ++m) {
+    const MemberId member{m};
+    if (answered_floor(member) == 0) continue;
+    MemberOp notice;
+    notice.kind = OpKind::kFloor;
+    tell_writes(member, notice);
+    out->emplace_back(std::pair(member, std::move(notice)));
   }
 }
 
@@ -283,8 +306,7 @@ void Coordinator::release_acked(uint32_t origin, std::vector<CoordinatorAction>*
   std::map<uint64_t, RequestRef>& waiting = unacked_[origin];
   std::vector<ConnectionId> touched;
   // Fewer members cover a higher stamp of one origin: stop at the first not yet covered.
-  while (!waiting.empty() &&
-         applied_at(Version{origin, waiting.begin()->first}) >= acks_needed()) {
+  while (!waiting.empty() && applied_at(Version{origin, waiting.begin()->first}) >= acks_needed()) {
     const RequestRef ref = waiting.begin()->second;
     waiting.erase(waiting.begin());
     auto it = sessions_.find(ref.conn);
@@ -380,7 +402,8 @@ std::string Coordinator::assemble(const Pending& pending) const {
         append_integer(&out, r.member);
         append_integer(&out, static_cast<int64_t>(r.count));
         append_bulk(&out, absl::StrFormat("%016x", r.digest));
-        append_integer(&out, static_cast<int64_t>(r.member < routed_.size() ? routed_[r.member] : 0));
+        append_integer(&out,
+                       static_cast<int64_t>(r.member < routed_.size() ? routed_[r.member] : 0));
       }
       break;
     }

@@ -29,7 +29,6 @@
 #include <cstdint>
 #include <deque>
 #include <map>
-#include <set>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -67,7 +66,8 @@ struct CoordinatorOptions {
 };
 
 // What a coordinator step asks the flow to do.
-using CoordinatorAction = std::variant<std::pair<MemberId, MemberOp>, std::pair<ConnectionId, RespOut>>;
+using CoordinatorAction =
+    std::variant<std::pair<MemberId, MemberOp>, std::pair<ConnectionId, RespOut>>;
 
 // What a coordinator step reads: a client's request, a member's reply, or a client gone.
 struct ClientRequest {
@@ -117,7 +117,7 @@ class Coordinator {
     // Commands next_out, next_out + 1, ...: a command waiting behind the barrier holds an
     // empty slot until it is dispatched.
     std::deque<Pending> pending;
-    VersionVector seen;          // writes made, and versions read
+    VersionVector seen;  // writes made, and versions read
     uint32_t reads_in_flight = 0;
     std::deque<std::pair<uint64_t, Command>> waiting;  // behind the barrier, in order
     std::string name;
@@ -129,6 +129,12 @@ class Coordinator {
   void on_marks(const MemberMarks& marks, std::vector<CoordinatorAction>* out);
   // Sends `op` to `member`, remembering it for resending when that is on.
   void send_op(Instant now, MemberId member, MemberOp op, std::vector<CoordinatorAction>* out);
+  // Tells `op` (to `member`) about the writes sent to that member: the oldest number still
+  // unanswered (numbered writes), and under kLocal the stamp up to which all were answered
+  // (MemberOp::own_floor). REQUIRES: resending is on.
+  void tell_writes(MemberId member, MemberOp& op) const;
+  // The stamp up to which every write sent to `member` was answered.
+  uint64_t answered_floor(MemberId member) const;
   // Forgets the op `reply` answers; false when it was answered before (a duplicate).
   bool settle(const MemberReply& reply);
   void resend(Instant now, std::vector<CoordinatorAction>* out);
@@ -160,14 +166,14 @@ class Coordinator {
   std::vector<std::map<uint64_t, RequestRef>> unacked_;
   // With resending: every op sent and not yet answered, by (connection, command, part), in
   // that order (so resends go out in a fixed order); and, per member, the numbers of its
-  // writes not yet answered, and the next number.
+  // writes not yet answered (with their stamps), and the next number.
   struct Unanswered {
     MemberId member;
     MemberOp op;
     Instant sent;
   };
   absl::btree_map<std::tuple<uint64_t, uint64_t, uint32_t>, Unanswered> unanswered_;
-  std::vector<std::set<uint64_t>> unanswered_writes_;
+  std::vector<std::map<uint64_t, uint64_t>> unanswered_writes_;
   std::vector<uint64_t> next_write_seq_;
   std::vector<uint64_t> last_write_stamp_;  // per member: the stamp of the last write sent
   uint64_t last_stamp_ = 0;

@@ -16,11 +16,13 @@
 //   converged      every member's table digest is equal (EDDY.MEMBERS), so every member
 //                  picked the same LWW winner for the contended shared keys.
 // Every link may lose messages or be partitioned, the coordinator's included (the coordinator
-// resends what members do not answer); only members crash. Runs with crashes
-// (crashes_per_second > 0) skip `program order` and `durable`: under --ack=local a crash loses
-// the writes its member had not gossiped. They still fail today: some requests are never
-// answered after a crash-restart (kvs_sim --seeds 200 --crashes 5 shows about one seed in six;
-// seed 5 replays one), which is open work.
+// resends what members do not answer); only members crash. A crash is a process crash: the
+// member's volatile state is gone, its files (with `wal`, its write-ahead log) survive whole.
+// With the log every check holds under crashes too. Without it a crash loses what the member
+// held, so runs with crashes and no log skip `program order` and `durable` from the first
+// crash on (under --ack=local a crash loses the writes its member had not gossiped; under
+// quorum or all, crashes of every member holding a write lose it too, and reads that need it
+// then wait for good), and crash only under --ack=local.
 #ifndef EDDY_KVS_SIM_KVS_SIM_H_
 #define EDDY_KVS_SIM_KVS_SIM_H_
 
@@ -46,6 +48,9 @@ struct KvsSimOptions {
   uint32_t ops_per_client = 150;
   // When a write is acknowledged (kvs/servers/coordinator.h): after 1, a majority or all members.
   AckPolicy ack = AckPolicy::kLocal;
+  // Members keep a write-ahead log (kvs/core/durable_log.h, appendfsync always) in a fresh
+  // directory made for the run and removed after it.
+  bool wal = false;
   // Fault mix. With `random_faults`, the seed picks loss, partition and delay settings for the
   // run (up to these maxima); otherwise exactly these are used.
   bool random_faults = true;

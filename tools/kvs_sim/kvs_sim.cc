@@ -4,6 +4,7 @@
 //   kvs_sim --seeds 500                  seeds 1..500, one summary line
 //   kvs_sim --seeds 100 --start-seed 9000
 //   kvs_sim --seed 17 --trace            one seed, every fault, tick, delivery and reply
+//   kvs_sim --seeds 200 --crashes 5 --wal   member crash-restarts, recovering from their logs
 //
 // Prints each failing seed with its violations and the command that replays it, then
 // "N seeds, V violations"; exits 1 on any violation.
@@ -18,6 +19,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "dataflow/core/log.h"
 #include "dataflow/deploy/flag_names.h"
 
 ABSL_FLAG(uint64_t, seeds, 100, "how many seeds to run");
@@ -32,6 +34,7 @@ ABSL_FLAG(double, partitions, 20, "partitions among members per virtual second")
 ABSL_FLAG(double, crashes, 0, "member crash-restarts per virtual second");
 ABSL_FLAG(double, duplicate, 0, "probability a message between members is delivered twice");
 ABSL_FLAG(std::string, ack, "local", "acknowledge writes after local (1), quorum or all members");
+ABSL_FLAG(bool, wal, false, "members keep a write-ahead log (appendfsync always) across crashes");
 ABSL_FLAG(bool, fixed_faults, false,  // --fixed-faults
           "use exactly --loss/--partitions/--crashes (default: each seed picks up to them)");
 
@@ -51,6 +54,7 @@ std::string replay_command(uint64_t seed) {
   add("duplicate", absl::GetFlag(FLAGS_duplicate), 0.0);
   if (absl::GetFlag(FLAGS_ack) != "local")
     absl::StrAppend(&command, " --ack ", absl::GetFlag(FLAGS_ack));
+  if (absl::GetFlag(FLAGS_wal)) absl::StrAppend(&command, " --wal");
   if (absl::GetFlag(FLAGS_fixed_faults)) absl::StrAppend(&command, " --fixed-faults");
   return command;
 }
@@ -69,6 +73,8 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(static_cast<int>(spelled.size()), spelled.data());
   const int64_t single = absl::GetFlag(FLAGS_seed);
   const bool trace = absl::GetFlag(FLAGS_trace);
+  // Members log their recoveries at info; only a trace shows them.
+  if (!trace) eddy::set_log_level(eddy::LogLevel::kWarning);
   const uint64_t first =
       single >= 0 ? static_cast<uint64_t>(single) : absl::GetFlag(FLAGS_start_seed);
   const uint64_t count = single >= 0 ? 1 : absl::GetFlag(FLAGS_seeds);
@@ -80,6 +86,15 @@ int main(int argc, char** argv) {
     ack = eddy::kvs::AckPolicy::kAll;
   } else if (absl::GetFlag(FLAGS_ack) != "local") {
     std::fprintf(stderr, "kvs_sim: --ack must be local, quorum or all, not '%s'\n",
+                 absl::GetFlag(FLAGS_ack).c_str());
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_crashes) > 0 && ack != eddy::kvs::AckPolicy::kLocal &&
+      !absl::GetFlag(FLAGS_wal)) {
+    std::fprintf(stderr,
+                 "kvs_sim: --crashes with --ack %s needs --wal: without a log, crashes of every "
+                 "member holding a write lose it, and reads that need it wait for good "
+                 "(docs/consistency.md)\n",
                  absl::GetFlag(FLAGS_ack).c_str());
     return 2;
   }
@@ -98,6 +113,7 @@ int main(int argc, char** argv) {
     options.duplicate = absl::GetFlag(FLAGS_duplicate);
     options.random_faults = !absl::GetFlag(FLAGS_fixed_faults);
     options.ack = ack;
+    options.wal = absl::GetFlag(FLAGS_wal);
     if (trace) {
       options.trace = [](const std::string& line) { std::printf("%s\n", line.c_str()); };
       options.trace_messages = true;
