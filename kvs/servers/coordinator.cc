@@ -207,11 +207,23 @@ uint64_t Coordinator::answered_floor(MemberId member) const {
 bool Coordinator::settle(const MemberReply& reply) {
   if (options_.resend_after == Duration::zero()) return true;
   auto it = unanswered_.find(std::tuple(reply.ref.conn.raw, reply.ref.seq, reply.ref.part));
-  if (it == unanswered_.end()) return false;
+  if (it == unanswered_.end() || it->second.awaiting_acks) return false;
+  if (it->second.op.write_seq != 0 && options_.ack != AckPolicy::kLocal) {
+    // Resent until acknowledged: a member that restarted before its gossip left applies it
+    // again (it awaits its number again), and gossips it once more.
+    it->second.awaiting_acks = true;
+    return true;
+  }
+  forget(reply.ref);
+  return true;
+}
+
+void Coordinator::forget(const RequestRef& ref) {
+  auto it = unanswered_.find(std::tuple(ref.conn.raw, ref.seq, ref.part));
+  if (it == unanswered_.end()) return;
   const Unanswered& u = it->second;
   if (u.op.write_seq != 0) unanswered_writes_[u.member.raw].erase(u.op.write_seq);
   unanswered_.erase(it);
-  return true;
 }
 
 void Coordinator::resend(Instant now, std::vector<CoordinatorAction>* out) {
@@ -309,6 +321,7 @@ void Coordinator::release_acked(uint32_t origin, std::vector<CoordinatorAction>*
   while (!waiting.empty() && applied_at(Version{origin, waiting.begin()->first}) >= acks_needed()) {
     const RequestRef ref = waiting.begin()->second;
     waiting.erase(waiting.begin());
+    forget(ref);
     auto it = sessions_.find(ref.conn);
     if (it == sessions_.end()) continue;  // the client left
     Session& session = it->second;

@@ -135,9 +135,12 @@ class Coordinator {
   void tell_writes(MemberId member, MemberOp& op) const;
   // The stamp up to which every write sent to `member` was answered.
   uint64_t answered_floor(MemberId member) const;
-  // Forgets the op `reply` answers; false when it was answered before (a duplicate).
+  // Settles the op `reply` answers: forgets it, or under kQuorum and kAll, for a write, keeps
+  // resending it until it is acknowledged. False when it was answered before (a duplicate).
   bool settle(const MemberReply& reply);
   void resend(Instant now, std::vector<CoordinatorAction>* out);
+  // Stops resending an op (acknowledged, or answered and needing no acknowledgements).
+  void forget(const RequestRef& ref);
   // Counts one more answered part of `pending`; assembles its reply when it was the last.
   void answer_part(Pending& pending);
   // Members that have applied `version`, by their marks.
@@ -171,6 +174,7 @@ class Coordinator {
     MemberId member;
     MemberOp op;
     Instant sent;
+    bool awaiting_acks = false;  // a write its member answered, not yet acknowledged
   };
   absl::btree_map<std::tuple<uint64_t, uint64_t, uint32_t>, Unanswered> unanswered_;
   std::vector<std::map<uint64_t, uint64_t>> unanswered_writes_;

@@ -18,9 +18,11 @@ struct Harness {
   std::vector<std::pair<MemberId, MemberOp>> ops;  // everything dispatched so far
   std::string client;                              // everything the client received
 
-  explicit Harness(uint32_t members = 3, AckPolicy ack = AckPolicy::kLocal) {
+  explicit Harness(uint32_t members = 3, AckPolicy ack = AckPolicy::kLocal,
+                   Duration resend_after = Duration::zero()) {
     CoordinatorOptions options;
     options.ack = ack;
+    options.resend_after = resend_after;
     coordinator = Coordinator(options);
     coordinator.set_members(members);
   }
@@ -305,6 +307,48 @@ TEST(CoordinatorAckTest, AMultiKeyWriteIsAcknowledgedWhenEveryPartIs) {
   EXPECT_EQ(h.client, "");
   h.applied(0, 1);  // member 0 has part 1
   EXPECT_EQ(h.client, "+OK\r\n");
+}
+
+// With resending, under kLocal: an answered write is not resent, and every member hears up to
+// which stamp its writes were answered (a member that restarted empty gives up what it lost
+// there instead of parking reads that need it forever).
+TEST(CoordinatorResendTest, UnderLocalMembersHearUpToWhereTheirWritesWereAnswered) {
+  Harness h(3, AckPolicy::kLocal, std::chrono::milliseconds(100));
+  h.request({"SET", "a", "1"});  // to member 0
+  h.request({"GET", "b"});       // to member 1
+  ASSERT_EQ(h.ops.size(), 2u);
+  const MemberOp write = h.ops[0].second;
+  EXPECT_EQ(write.write_seq, 1u);
+  EXPECT_EQ(write.own_floor, write.version.stamp - 1) << "nothing before it is unanswered";
+  h.answer(0);
+  h.now = h.now + std::chrono::milliseconds(100);
+  h.run(ResendTimer{});
+  ASSERT_EQ(h.ops.size(), 4u);
+  EXPECT_EQ(h.ops[2].first, MemberId{1});
+  EXPECT_EQ(h.ops[2].second.kind, OpKind::kGet) << "the unanswered GET, again";
+  EXPECT_EQ(h.ops[3].first, MemberId{0});
+  EXPECT_EQ(h.ops[3].second.kind, OpKind::kFloor);
+  EXPECT_EQ(h.ops[3].second.own_floor, write.version.stamp);
+}
+
+// Under kQuorum a write its member answered is still resent until a majority applied it: a
+// member that crashed before its gossip left applies it again after its restart.
+TEST(CoordinatorResendTest, UnderQuorumAWriteIsResentUntilAcknowledged) {
+  Harness h(3, AckPolicy::kQuorum, std::chrono::milliseconds(100));
+  h.request({"SET", "a", "1"});
+  h.answer(0);
+  h.now = h.now + std::chrono::milliseconds(100);
+  h.run(ResendTimer{});
+  ASSERT_EQ(h.ops.size(), 2u);
+  EXPECT_EQ(h.ops[1].second.write_seq, h.ops[0].second.write_seq);
+  EXPECT_EQ(h.ops[1].second.own_floor, 0u) << "nothing is given up under quorum";
+  h.answer(1);  // answered again: counted once
+  EXPECT_EQ(h.client, "");
+  h.applied(2, 0);
+  EXPECT_EQ(h.client, "+OK\r\n");
+  h.now = h.now + std::chrono::milliseconds(100);
+  h.run(ResendTimer{});
+  EXPECT_EQ(h.ops.size(), 2u) << "acknowledged: no longer resent";
 }
 
 }  // namespace

@@ -19,10 +19,11 @@
 // resends what members do not answer); only members crash. A crash is a process crash: the
 // member's volatile state is gone, its files (with `wal`, its write-ahead log) survive whole.
 // With the log every check holds under crashes too. Without it a crash loses what the member
-// held, so runs with crashes and no log skip `program order` and `durable` from the first
-// crash on (under --ack=local a crash loses the writes its member had not gossiped; under
-// quorum or all, crashes of every member holding a write lose it too, and reads that need it
-// then wait for good), and crash only under --ack=local.
+// held: an acknowledged write survives only while fewer members crashed than acknowledged it
+// (none under --ack=local, a minority under quorum, all but one under all), so from the crash
+// beyond that on, runs without a log skip `program order` and `durable`. Random crashes without
+// a log are for --ack=local only (tools/kvs_sim refuses others): under quorum or all, crashes
+// of every member holding a write lose it, and reads that need it then wait for good.
 #ifndef EDDY_KVS_SIM_KVS_SIM_H_
 #define EDDY_KVS_SIM_KVS_SIM_H_
 
