@@ -29,7 +29,8 @@ int run(uint32_t buckets) {
   Table a, b;
   for (int i = 0; i < kKeys; ++i) {
     const Key key = absl::StrCat("key:", absl::Dec(i, absl::kZeroPad12));
-    Value value = LwwModel::write(std::string("xxx"), Version{0, static_cast<uint64_t>(i) + 1}, nullptr);
+    Value value =
+        LwwModel::write(std::string("xxx"), Version{0, static_cast<uint64_t>(i) + 1}, nullptr);
     a.emplace(key, value);
     b.emplace(key, std::move(value));
   }
@@ -41,19 +42,20 @@ int run(uint32_t buckets) {
 
   // One round between a and b: each sends its summary; each answers the other's.
   std::string summary_a, summary_b, repair_to_a, repair_to_b, whole;
-  encode_value(internal::summarize<LwwModel>(view_a, buckets), &summary_a);
-  encode_value(internal::summarize<LwwModel>(view_b, buckets), &summary_b);
-  const Repair<LwwModel> to_a =
-      internal::repair_for<LwwModel>(view_b, internal::summarize<LwwModel>(view_a, buckets));
-  const Repair<LwwModel> to_b =
-      internal::repair_for<LwwModel>(view_a, internal::summarize<LwwModel>(view_b, buckets));
+  encode_value(internal::summarize<LwwModel>(view_a, buckets, {}), &summary_a);
+  encode_value(internal::summarize<LwwModel>(view_b, buckets, {}), &summary_b);
+  const Repair<LwwModel> to_a = internal::repair_for<LwwModel>(
+      view_b, internal::summarize<LwwModel>(view_a, buckets, {}), 0, {});
+  const Repair<LwwModel> to_b = internal::repair_for<LwwModel>(
+      view_a, internal::summarize<LwwModel>(view_b, buckets, {}), 0, {});
   encode_value(to_a, &repair_to_a);
   encode_value(to_b, &repair_to_b);
   std::vector<Write<LwwModel>> all;
   view_b.for_each([&](const Key& k, const Value& v) { all.push_back({k, v, Version{}}); });
   encode_batch(all, &whole);
 
-  const size_t round = summary_a.size() + summary_b.size() + repair_to_a.size() + repair_to_b.size();
+  const size_t round =
+      summary_a.size() + summary_b.size() + repair_to_a.size() + repair_to_b.size();
   std::printf("two replicas of %d keys differing in %d keys, %u buckets\n\n", kKeys, kDiffering,
               buckets);
   std::printf("| message | entries | bytes |\n|---|---|---|\n");

@@ -9,7 +9,15 @@
 // gossip; since every member does the same, both sides of a difference get the other's entries
 // within one interval. When every other bucket still matches, the receiver now holds all the
 // sender held, and takes over its applied marks (member_store.h): that is how a mark stuck
-// behind lost gossip moves again. When little differs, a round costs the summaries and the
+// behind lost gossip moves again. That needs a quiet moment: under steady writes some bucket
+// always differs. So a summary also names the origins whose marks are stuck (the table holds a
+// write of that origin newer than its mark: gossip after a gap, or a repair's entry), with the
+// stuck mark; the origin itself answers with every entry of its table holding a write newer than
+// that mark, and its own mark (Repair::fills). Every write of that origin up to its own mark is
+// in its table, or overwritten there by a newer write, so after merging those entries the
+// receiver has applied them all and raises its mark at once. A member stuck on an origin that
+// restarted empty gets the writes that origin kept (under --ack=local it gave up the rest).
+// When little differs, a round costs the summaries and the
 // answers' digests (8 bytes per bucket per peer each way) and the entries of the differing
 // buckets, never the whole table.
 //
@@ -21,6 +29,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -37,30 +46,55 @@ struct AntiEntropyOptions {
   uint32_t buckets = 1024;  // more buckets: bigger summaries, fewer entries sent per difference
 };
 
-// What a member announces each round: one digest per bucket of its table.
+// What a member announces each round: one digest per bucket of its table, and its stuck
+// marks (origin, mark).
 struct TableSummary {
   std::vector<uint64_t> buckets;
+  std::vector<Version> stuck;
 
   template <class Archive>
   void serialize(Archive& archive) {
-    archive(buckets);
+    archive(buckets, stuck);
   }
 };
 
 namespace internal {
 
+// `applied`: the member's applied marks, by origin.
 template <class Model>
-TableSummary summarize(const TableView<Key, typename Model::Value>& table, uint32_t buckets) {
-  return TableSummary{bucket_digests<Model>(table, buckets)};
+TableSummary summarize(const TableView<Key, typename Model::Value>& table, uint32_t buckets,
+                       const std::vector<uint64_t>& applied) {
+  TableSummary summary{bucket_digests<Model>(table, buckets), {}};
+  std::vector<uint64_t> newest = applied;  // the newest write held, per origin
+  table.for_each([&](const Key&, const typename Model::Value& value) {
+    Model::for_each_version(value, [&](Version v) {
+      if (v.stamp == 0) return;
+      if (newest.size() <= v.origin) newest.resize(v.origin + 1, 0);
+      newest[v.origin] = std::max(newest[v.origin], v.stamp);
+    });
+  });
+  for (uint32_t origin = 0; origin < newest.size(); ++origin) {
+    const uint64_t mark = origin < applied.size() ? applied[origin] : 0;
+    if (newest[origin] > mark) summary.stuck.push_back(Version{origin, mark});
+  }
+  return summary;
 }
 
-// The answer to `theirs` (covers left for the caller to fill in).
+// The answer of member `self`, whose applied marks are `applied`, to `theirs`.
 template <class Model>
 Repair<Model> repair_for(const TableView<Key, typename Model::Value>& table,
-                         const TableSummary& theirs) {
+                         const TableSummary& theirs, uint32_t self,
+                         const std::vector<uint64_t>& applied) {
   Repair<Model> repair;
+  repair.covers = applied;
   const size_t buckets = theirs.buckets.size();
   if (buckets == 0) return repair;
+  const uint64_t own = self < applied.size() ? applied[self] : 0;
+  std::optional<uint64_t> fill_after;  // their stuck mark for this member, when below its own
+  for (const Version& v : theirs.stuck) {
+    if (v.origin == self && v.stamp < own) fill_after = v.stamp;
+  }
+  if (fill_after) repair.fills = Version{self, own};
   repair.digests = bucket_digests<Model>(table, buckets);
   std::vector<bool> differs(buckets, false);
   for (uint32_t b = 0; b < buckets; ++b) {
@@ -69,11 +103,13 @@ Repair<Model> repair_for(const TableView<Key, typename Model::Value>& table,
       repair.differing.push_back(b);
     }
   }
-  if (repair.differing.empty()) return repair;
+  if (repair.differing.empty() && !fill_after) return repair;
   table.for_each([&](const Key& key, const typename Model::Value& value) {
-    if (differs[bucket_of(key, buckets)]) {
-      repair.entries.push_back(Write<Model>{key, value, Version{}});
+    bool send = differs[bucket_of(key, buckets)];
+    if (!send && fill_after) {
+      Model::for_each_version(value, [&](Version v) { send |= v.stamp > *fill_after; });
     }
+    if (send) repair.entries.push_back(Write<Model>{key, value, Version{}});
   });
   // In key order: a table's iteration order depends on where its memory is (Abseil salts
   // positions with the table's address), and a run must replay byte for byte.
@@ -95,23 +131,26 @@ Stream<Repair<Model>, Cluster, Unbounded, NoOrder> anti_entropy(
   const uint32_t buckets = std::max<uint32_t>(options.buckets, 1);
   auto summaries =
       table
-          .query(members.source_interval(options.interval).batch(tick),
-                 [buckets](const TableView<Key, typename Model::Value>& view, const Instant&) {
-                   return internal::summarize<Model>(view, buckets);
+          .query(members.source_interval(options.interval).batch(tick).cross_singleton(applied),
+                 [buckets](const TableView<Key, typename Model::Value>& view,
+                           const std::pair<Instant, std::vector<uint64_t>>& now) {
+                   return internal::summarize<Model>(view, buckets, now.second);
                  })
           .all_ticks()
           .broadcast(members, IncludeSelf::kNo);
   // Every summary is answered, even when nothing differs: the answer carries the marks.
-  auto answers = table.query(
-      summaries.entries().batch(tick), [](const TableView<Key, typename Model::Value>& view,
-                                          const std::pair<MemberId, TableSummary>& summary) {
-        return std::pair(summary.first, internal::repair_for<Model>(view, summary.second));
-      });
-  return answers.cross_singleton(applied)
-      .map([](std::pair<std::pair<MemberId, Repair<Model>>, std::vector<uint64_t>> a) {
-        a.first.second.covers = std::move(a.second);
-        return std::move(a.first);
-      })
+  using Asked = std::pair<std::pair<MemberId, TableSummary>, std::vector<uint64_t>>;
+  auto asked = summaries.entries().batch(tick).cross_singleton(applied).map(
+      [](Context& ctx, Asked a) { return std::pair(ctx.member_id().raw, std::move(a)); });
+  return table
+      .query(asked,
+             [](const TableView<Key, typename Model::Value>& view,
+                const std::pair<uint32_t, Asked>& a) {
+               const auto& [self, asked] = a;
+               return std::pair(
+                   asked.first.first,
+                   internal::repair_for<Model>(view, asked.first.second, self, asked.second));
+             })
       .all_ticks()
       .demux(members)
       .values();

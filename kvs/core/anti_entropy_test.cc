@@ -26,7 +26,8 @@ struct Pair {
   Flow flow;
   Process feeder = flow.process("feeder");
   Cluster members = flow.cluster("members");
-  std::pair<ChannelSender<std::pair<MemberId, MemberOp>>, Stream<std::pair<MemberId, MemberOp>, Process>>
+  std::pair<ChannelSender<std::pair<MemberId, MemberOp>>,
+            Stream<std::pair<MemberId, MemberOp>, Process>>
       in = feeder.source_channel<std::pair<MemberId, MemberOp>>();
   Collected<MemberReply> replies = build();
   testing::Harness h{flow, {{"members", 2}}};
@@ -34,12 +35,13 @@ struct Pair {
   Collected<MemberReply> build() {
     auto [repairs_ref, repairs] =
         members.forward_ref<Stream<Repair<LwwModel>, Cluster, Unbounded, NoOrder>>();
-    auto store = member_store<LwwModel>(in.second.demux(members),
-                                        members.source_iter(std::vector<Write<LwwModel>>{}), repairs);
+    auto store = member_store<LwwModel>(
+        in.second.demux(members), members.source_iter(std::vector<Write<LwwModel>>{}), repairs);
     AntiEntropyOptions options;
     options.interval = std::chrono::seconds(1);
     options.buckets = 16;
-    repairs_ref.complete(anti_entropy<LwwModel>(store.table, store.applied_marks, members, options));
+    repairs_ref.complete(
+        anti_entropy<LwwModel>(store.table, store.applied_marks, members, options));
     return store.replies.send(feeder).values().collect();
   }
 
@@ -92,7 +94,8 @@ TEST(AntiEntropyTest, ARoundSendsOnlyTheBucketsThatDiffer) {
   constexpr int kKeys = 100'000;
   for (int i = 0; i < kKeys; ++i) {
     const Key key = absl::StrCat("key:", i);
-    auto value = LwwModel::write(std::string("xxx"), Version{0, static_cast<uint64_t>(i + 1)}, nullptr);
+    auto value =
+        LwwModel::write(std::string("xxx"), Version{0, static_cast<uint64_t>(i + 1)}, nullptr);
     mine.emplace(key, value);
     theirs.emplace(key, value);
   }
@@ -102,16 +105,17 @@ TEST(AntiEntropyTest, ARoundSendsOnlyTheBucketsThatDiffer) {
   }
   const TableView<Key, LwwModel::Value> mine_view(View{&mine});
   const TableView<Key, LwwModel::Value> theirs_view(View{&theirs});
-  const TableSummary summary = internal::summarize<LwwModel>(theirs_view, 1024);
+  const TableSummary summary = internal::summarize<LwwModel>(theirs_view, 1024, {});
   const std::vector<Write<LwwModel>> repair =
-      internal::repair_for<LwwModel>(mine_view, summary).entries;
+      internal::repair_for<LwwModel>(mine_view, summary, 0, {}).entries;
   // The ten keys' buckets, about 100 entries each: a few percent of the table, all ten keys in.
   EXPECT_LE(repair.size(), 10u * 200);
   int newer = 0;
-  for (const Write<LwwModel>& w : repair) newer += w.value.value() == std::optional<std::string>("new") ? 1 : 0;
+  for (const Write<LwwModel>& w : repair)
+    newer += w.value.value() == std::optional<std::string>("new") ? 1 : 0;
   EXPECT_EQ(newer, 10);
-  const Repair<LwwModel> none =
-      internal::repair_for<LwwModel>(theirs_view, internal::summarize<LwwModel>(theirs_view, 1024));
+  const Repair<LwwModel> none = internal::repair_for<LwwModel>(
+      theirs_view, internal::summarize<LwwModel>(theirs_view, 1024, {}), 0, {});
   EXPECT_TRUE(none.entries.empty());
   EXPECT_TRUE(none.differing.empty());
   EXPECT_EQ(none.digests.size(), 1024u);

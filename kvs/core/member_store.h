@@ -29,11 +29,13 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <variant>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
 #include "dataflow/core/rng.h"
 #include "dataflow/eddy.h"
@@ -61,17 +63,21 @@ struct Write {
 
 // One member's answer to another's table summary (anti_entropy.h): its entries in the buckets
 // where the two tables differed, which buckets those were, its digest of every bucket, and what
-// it had applied when it answered.
+// it had applied when it answered. When the summary said its sender's mark for this member is
+// stuck below a gap, the entries also hold every entry of this table holding a write newer than
+// that mark, and `fills` is this member's own mark: with them the receiver has applied this
+// member's writes up to there, whatever else is going on (anti_entropy.h).
 template <class Model>
 struct Repair {
   std::vector<Write<Model>> entries;
   std::vector<uint32_t> differing;
   std::vector<uint64_t> digests;
   std::vector<uint64_t> covers;  // applied marks: the stamp of each origin, by member id
+  Version fills;                 // (this member, its own mark); none when not asked
 
   template <class Archive>
   void serialize(Archive& archive) {
-    archive(entries, differing, digests, covers);
+    archive(entries, differing, digests, covers, fills);
   }
 };
 
@@ -131,7 +137,10 @@ struct MemberPass {
   absl::flat_hash_map<Key, Value> written;
   VersionVector applied;
   bool write_parked = false;  // a write of this member's waits for its session's writes
-  uint64_t next_write = 0;    // numbered writes (MemberOp::write_seq) are applied in order
+  // The ops parked again this tick (they come before new ops): a copy the coordinator resent
+  // of one of them is dropped, not parked twice (the parked one answers).
+  absl::flat_hash_set<std::tuple<uint64_t, uint64_t, uint32_t>> parked;
+  uint64_t next_write = 0;  // numbered writes (MemberOp::write_seq) are applied in order
   bool gossips = true;
 
   // The value of `key` now: the last tick's table merged with this tick's writes so far.
@@ -230,6 +239,10 @@ MemberSteps<Model> member_step(Context& ctx, MemberPass<Model>& pass,
     for (Write<Model>& w : repair->entries) {
       pass.apply(std::move(w.key), std::move(w.value), Version{}, false, out, false);
     }
+    if (repair->fills.stamp > pass.applied.get(repair->fills.origin)) {
+      pass.applied.raise(repair->fills);
+      out.push_back(AppliedMark{repair->fills});
+    }
     if (covered) {
       const std::vector<uint64_t>& stamps = repair->covers;
       for (uint32_t origin = 0; origin < stamps.size(); ++origin) {
@@ -240,8 +253,10 @@ MemberSteps<Model> member_step(Context& ctx, MemberPass<Model>& pass,
       }
     }
   } else {
-    MemberOp& op = std::holds_alternative<ParkedOp>(event) ? std::get<ParkedOp>(event).op
-                                                           : std::get<MemberOp>(event);
+    const bool resumed = std::holds_alternative<ParkedOp>(event);
+    MemberOp& op = resumed ? std::get<ParkedOp>(event).op : std::get<MemberOp>(event);
+    const std::tuple<uint64_t, uint64_t, uint32_t> ref{op.ref.conn.raw, op.ref.seq, op.ref.part};
+    if (!resumed && pass.parked.contains(ref)) return out;
     const uint32_t self = ctx.member_id().raw;
     const bool write = op.kind == OpKind::kPut || op.kind == OpKind::kDelete;
     // This member applies its own writes in stamp order (the applied marks are high-water
@@ -277,6 +292,7 @@ MemberSteps<Model> member_step(Context& ctx, MemberPass<Model>& pass,
     const bool blocked = numbered ? op.write_seq > pass.next_write : write && pass.write_parked;
     if (!pass.applied.covers(op.needs) || blocked) {
       pass.write_parked |= write && !numbered;
+      pass.parked.insert(ref);
       out.push_back(ParkedOp{std::move(op)});
     } else if (write) {
       if (numbered) {

@@ -9,7 +9,8 @@
 //                live sibling.
 //
 // Each model gives: Value (a lattice), write() (the value a write makes; causal reads what the
-// member had first), read() (fill a GET reply), live(), and digest().
+// member had first), read() (fill a GET reply), live(), for_each_version() (the versions of
+// the writes a value holds) and digest().
 #ifndef EDDY_KVS_CORE_VALUE_MODEL_H_
 #define EDDY_KVS_CORE_VALUE_MODEL_H_
 
@@ -47,6 +48,11 @@ struct LwwModel {
     reply->seen.push_back(Version{static_cast<uint32_t>(value.writer()), value.timestamp()});
   }
   static bool live(const Value& value) { return !value.is_tombstone(); }
+  // Calls f(version) for the version of each write `value` holds (one, for a register).
+  template <class F>
+  static void for_each_version(const Value& value, F&& f) {
+    f(Version{static_cast<uint32_t>(value.writer()), value.timestamp()});
+  }
   static uint64_t digest(const Value& value) {
     return mix64(value.timestamp() * 0x9e3779b97f4a7c15ULL + value.writer()) ^
            (value.is_tombstone() ? 0x5bd1e995ULL : stable_bytes_hash(*value.value()));
@@ -87,6 +93,10 @@ struct CausalModel {
       if (sibling.value.bytes) return true;
     }
     return false;
+  }
+  template <class F>
+  static void for_each_version(const Value& value, F&& f) {
+    for (const auto& sibling : value.siblings()) f(sibling.value.version);
   }
   static uint64_t digest(const Value& value) {
     uint64_t h = 0;

@@ -630,6 +630,30 @@ class KvsTestCase(EddyTestCase):
             return True
         self.wait_until(ready, "every instance of the store connected to its peers")
 
+    # ---- faults
+
+    def kill(self, inst):
+        """Kills `inst` with SIGKILL (a crash: nothing of it runs on the way out) and reaps it."""
+        inst.send(signal.SIGKILL)
+        inst.popen.wait(HANG_GUARD_SECONDS)
+
+    def restart_member(self, member, args):
+        """Starts members/<member> of the replicated store started by start_kvs_replicated
+        again, with --mode=replicated and `args`; waits until it runs (not until it is
+        connected: see wait_member_connected)."""
+        topology = os.path.join(self.tmp, "kvs.yaml")
+        inst = self.start_instance("eddy-kvs", topology, "members", member=member,
+                                   extra=["--mode=replicated"] + list(args))
+        self.wait_running([inst])
+        return inst
+
+    def wait_member_connected(self, coordinator, member):
+        """Returns a function that waits until the coordinator has (re)connected to
+        members/<member> once more than now; call this before the member restarts."""
+        before = connected_count(coordinator, f"members/{member}")
+        return lambda: self.wait_for_log(coordinator, connected_re(f"members/{member}"),
+                                         count=before + 1)
+
     # ---- clients
 
     def redis_cli(self, port, *args, stdin=None, extra=("--no-raw",)):
@@ -663,6 +687,19 @@ class KvsTestCase(EddyTestCase):
         for row in rows:
             self.assertGreaterEqual(len(row), 3, f"EDDY.MEMBERS row {row!r}")
         return [(row[0], row[1], row[2].decode()) for row in rows]
+
+    def read_from(self, port, member, keys):
+        """{key: value or None} as member `member` has them (EDDY.GETFROM, pipelined on one
+        fresh connection)."""
+        with RespConnection(port) as conn:
+            conn.send(b"".join(encode_command("EDDY.GETFROM", member, k) for k in keys))
+            out = {}
+            for k in keys:
+                reply = conn.reply()
+                if isinstance(reply, RespError):
+                    self.fail(f"EDDY.GETFROM {member} {k}: {reply}")
+                out[k] = reply
+            return out
 
     def wait_converged(self, port, members):
         """Polls EDDY.MEMBERS until `members` members report the same digest and key count

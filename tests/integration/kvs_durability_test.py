@@ -7,10 +7,9 @@ test can bring a write back.
 
 import glob
 import os
-import signal
 
 import harness
-from harness import KvsTestCase, RespConnection, RespError, encode_command
+from harness import KvsTestCase, RespConnection, encode_command
 
 MEMBERS = 3
 KEYS = 600
@@ -30,35 +29,6 @@ class DurabilityTest(KvsTestCase):
                 self.assertEqual(reply, "OK", f"SET {prefix}:{k}")
                 acked[f"{prefix}:{k}"] = f"value:{k}".encode()
         return acked
-
-    def read_from(self, port, member, keys):
-        """{key: value or None} as member `member` has them (EDDY.GETFROM, pipelined)."""
-        with RespConnection(port) as conn:
-            conn.send(b"".join(encode_command("EDDY.GETFROM", member, k) for k in keys))
-            out = {}
-            for k in keys:
-                reply = conn.reply()
-                if isinstance(reply, RespError):
-                    self.fail(f"EDDY.GETFROM {member} {k}: {reply}")
-                out[k] = reply
-            return out
-
-    def kill(self, inst):
-        inst.send(signal.SIGKILL)
-        inst.popen.wait(harness.HANG_GUARD_SECONDS)
-
-    def restart_member(self, member, args):
-        topology = os.path.join(self.tmp, "kvs.yaml")
-        inst = self.start_instance("eddy-kvs", topology, "members", member=member,
-                                   extra=["--mode=replicated"] + args)
-        self.wait_running([inst])
-        return inst
-
-    def wait_member_connected(self, coordinator, member):
-        """Waits until the coordinator has (re)connected to members/<member> once more."""
-        before = harness.connected_count(coordinator, f"members/{member}")
-        return lambda: self.wait_for_log(coordinator, harness.connected_re(f"members/{member}"),
-                                         count=before + 1)
 
     # ---- --ack
 
