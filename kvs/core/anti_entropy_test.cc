@@ -121,5 +121,41 @@ TEST(AntiEntropyTest, ARoundSendsOnlyTheBucketsThatDiffer) {
   EXPECT_EQ(none.digests.size(), 1024u);
 }
 
+// A mark stuck below a gap is named in the summary, and the origin answers with every entry
+// newer than it and its own mark, whether or not the buckets differ.
+TEST(AntiEntropyTest, AStuckMarkIsFilledByItsOrigin) {
+  using Table = eddy::internal::StableMap<Key, LwwModel::Value>;
+  using View = eddy::internal::KeyedTableView<Key, LwwModel::Value>;
+  Table stuck, origin;
+  for (uint64_t stamp = 1; stamp <= 6; ++stamp) {
+    origin.emplace(absl::StrCat("k", stamp), LwwModel::write("v", Version{1, stamp}, nullptr));
+  }
+  // The stuck member applied origin 1 up to stamp 3, then (after lost gossip) stamp 6.
+  for (uint64_t stamp : {1, 2, 3, 6})
+    stuck.emplace(absl::StrCat("k", stamp), origin.at(absl::StrCat("k", stamp)));
+  const TableView<Key, LwwModel::Value> stuck_view(View{&stuck});
+  const TableView<Key, LwwModel::Value> origin_view(View{&origin});
+
+  const TableSummary summary = internal::summarize<LwwModel>(stuck_view, 1, {0, 3});
+  ASSERT_EQ(summary.stuck.size(), 1u);
+  EXPECT_EQ(summary.stuck[0], (Version{1, 3}));
+
+  // One bucket, so it differs and everything goes; compare with the fill alone: a summary
+  // whose only bucket matches.
+  TableSummary matching = summary;
+  matching.buckets = internal::summarize<LwwModel>(origin_view, 1, {}).buckets;
+  const Repair<LwwModel> repair =
+      internal::repair_for<LwwModel>(origin_view, matching, /*self=*/1, {0, 6});
+  EXPECT_TRUE(repair.differing.empty());
+  EXPECT_EQ(repair.fills, (Version{1, 6}));
+  std::vector<Key> keys;
+  for (const Write<LwwModel>& w : repair.entries) keys.push_back(w.key);
+  EXPECT_THAT(keys, ::testing::ElementsAre("k4", "k5", "k6")) << "the entries newer than 3";
+
+  const Repair<LwwModel> other = internal::repair_for<LwwModel>(origin_view, matching, 0, {0, 6});
+  EXPECT_EQ(other.fills, Version{}) << "only the origin fills its own writes";
+  EXPECT_TRUE(other.entries.empty());
+}
+
 }  // namespace
 }  // namespace eddy::kvs
