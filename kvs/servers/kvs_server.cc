@@ -78,16 +78,13 @@ void build(Flow& flow, const KvsOptions& options,
     auto tick = coordinator.tick();
     auto [replies_ref, replies] =
         tick.forward_ref<Stream<MemberReply, Tick<Process>, Bounded, TotalOrder>>();
-    auto actions = coordinate(
-        coordinator_events(requests, port,
-                           replies.defer_tick().all_ticks().map([](MemberReply r) -> Event {
-                             return r;
-                           })),
-        coordinator_options);
+    auto actions = coordinate(coordinator_events(requests, port,
+                                                 replies.defer_tick().all_ticks().map(
+                                                     [](MemberReply r) -> Event { return r; })),
+                              coordinator_options);
     auto ops = route(actions, port).map([](OpTo o) { return std::move(o.second); });
-    auto recovered = options.wal.dir.empty()
-                         ? coordinator.source_iter(std::vector<Write<Model>>{})
-                         : recovered_writes<Model>(coordinator, options.wal);
+    auto recovered = options.wal.dir.empty() ? coordinator.source_iter(std::vector<Write<Model>>{})
+                                             : recovered_writes<Model>(coordinator, options.wal);
     auto store = member_store<Model>(ops, recovered, /*gossips=*/false);
     if (!options.wal.dir.empty()) {
       write_ahead_log<Model>(coordinator, store.applied_writes(), options.wal);
@@ -101,14 +98,18 @@ void build(Flow& flow, const KvsOptions& options,
   coordinator_options.ack = options.ack;
   coordinator_options.resend_after = options.resend_after;
   const bool reports_marks = options.ack != AckPolicy::kLocal;
-  auto [replies_ref, replies] =
-      coordinator.forward_ref<Stream<MemberReply, Process, Unbounded, NoOrder>>();
+  // Not structured bindings: the lambda `finish` below captures the refs (clang 14 cannot).
+  auto replies_pair = coordinator.forward_ref<Stream<MemberReply, Process, Unbounded, NoOrder>>();
+  auto& replies_ref = replies_pair.first;
+  auto& replies = replies_pair.second;
   using Marks = Stream<MemberMarks, Process, Unbounded, NoOrder>;
   std::optional<ForwardRef<Marks>> marks_ref;
   auto from_members = replies.map([](MemberReply r) -> Event { return r; });
   if (options.resend_after > Duration::zero()) {
-    from_members = from_members.merge(coordinator.source_interval(options.resend_after)
-                                          .map([](Instant) -> Event { return ResendTimer{}; }));
+    from_members = from_members.merge(
+        coordinator.source_interval(options.resend_after).map([](Instant) -> Event {
+          return ResendTimer{};
+        }));
   }
   if (reports_marks) {
     auto [ref, marks] = coordinator.forward_ref<Marks>();
@@ -118,10 +119,12 @@ void build(Flow& flow, const KvsOptions& options,
   auto actions =
       coordinate(coordinator_events(requests, port, from_members), coordinator_options, members);
   auto ops = route(actions, port).demux(members);
-  auto [gossip_ref, gossip] =
-      members.forward_ref<Stream<Write<Model>, Cluster, Unbounded, NoOrder>>();
+  auto gossip_pair = members.forward_ref<Stream<Write<Model>, Cluster, Unbounded, NoOrder>>();
+  auto& gossip_ref = gossip_pair.first;
+  auto& gossip = gossip_pair.second;
   Stream<Write<Model>, Cluster, Unbounded, NoOrder> inputs = gossip;
-  if (!options.wal.dir.empty()) inputs = gossip.merge(recovered_writes<Model>(members, options.wal));
+  if (!options.wal.dir.empty())
+    inputs = gossip.merge(recovered_writes<Model>(members, options.wal));
   auto finish = [&](const MemberStore<Model, Cluster>& store) {
     if (!options.wal.dir.empty()) {
       write_ahead_log<Model>(members, store.applied_writes(), options.wal);
