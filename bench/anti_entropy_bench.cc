@@ -45,9 +45,9 @@ int run(uint32_t buckets) {
   encode_value(internal::summarize<LwwModel>(view_a, buckets, {}), &summary_a);
   encode_value(internal::summarize<LwwModel>(view_b, buckets, {}), &summary_b);
   const Repair<LwwModel> to_a = internal::repair_for<LwwModel>(
-      view_b, internal::summarize<LwwModel>(view_a, buckets, {}), 0, {});
+      view_b, internal::summarize<LwwModel>(view_a, buckets, {}), {});
   const Repair<LwwModel> to_b = internal::repair_for<LwwModel>(
-      view_a, internal::summarize<LwwModel>(view_b, buckets, {}), 0, {});
+      view_a, internal::summarize<LwwModel>(view_b, buckets, {}), {});
   encode_value(to_a, &repair_to_a);
   encode_value(to_b, &repair_to_b);
   std::vector<Write<LwwModel>> all;

@@ -12,11 +12,12 @@
 // behind lost gossip moves again. That needs a quiet moment: under steady writes some bucket
 // always differs. So a summary also names the origins whose marks are stuck (the table holds a
 // write of that origin newer than its mark: gossip after a gap, or a repair's entry), with the
-// stuck mark; the origin itself answers with every entry of its table holding a write newer than
-// that mark, and its own mark (Repair::fills). Every write of that origin up to its own mark is
-// in its table, or overwritten there by a newer write, so after merging those entries the
-// receiver has applied them all and raises its mark at once. A member stuck on an origin that
-// restarted empty gets the writes that origin kept (under --ack=local it gave up the rest).
+// stuck mark. A member whose own mark for such an origin is higher answers with every entry of
+// its table holding a write newer than the stuck mark, and its mark (Repair::fills). It has
+// applied every write of that origin up to its mark, so each is in its table or overwritten
+// there by a newer write: after merging those entries the receiver has applied them all too, and
+// raises its mark at once. Any member can fill, the origin included, so a member stuck on an
+// origin that is down, or on itself after a restart, moves on as well.
 // When little differs, a round costs the summaries and the
 // answers' digests (8 bytes per bucket per peer each way) and the entries of the differing
 // buckets, never the whole table.
@@ -80,21 +81,21 @@ TableSummary summarize(const TableView<Key, typename Model::Value>& table, uint3
   return summary;
 }
 
-// The answer of member `self`, whose applied marks are `applied`, to `theirs`.
+// The answer of a member whose applied marks are `applied` to `theirs`.
 template <class Model>
 Repair<Model> repair_for(const TableView<Key, typename Model::Value>& table,
-                         const TableSummary& theirs, uint32_t self,
-                         const std::vector<uint64_t>& applied) {
+                         const TableSummary& theirs, const std::vector<uint64_t>& applied) {
   Repair<Model> repair;
   repair.covers = applied;
   const size_t buckets = theirs.buckets.size();
   if (buckets == 0) return repair;
-  const uint64_t own = self < applied.size() ? applied[self] : 0;
-  std::optional<uint64_t> fill_after;  // their stuck mark for this member, when below its own
+  std::optional<uint64_t> fill_after;  // the lowest stuck mark this member can fill
   for (const Version& v : theirs.stuck) {
-    if (v.origin == self && v.stamp < own) fill_after = v.stamp;
+    const uint64_t mine = v.origin < applied.size() ? applied[v.origin] : 0;
+    if (mine <= v.stamp) continue;
+    repair.fills.push_back(Version{v.origin, mine});
+    fill_after = std::min(fill_after.value_or(v.stamp), v.stamp);
   }
-  if (fill_after) repair.fills = Version{self, own};
   repair.digests = bucket_digests<Model>(table, buckets);
   std::vector<bool> differs(buckets, false);
   for (uint32_t b = 0; b < buckets; ++b) {
@@ -140,16 +141,11 @@ Stream<Repair<Model>, Cluster, Unbounded, NoOrder> anti_entropy(
           .broadcast(members, IncludeSelf::kNo);
   // Every summary is answered, even when nothing differs: the answer carries the marks.
   using Asked = std::pair<std::pair<MemberId, TableSummary>, std::vector<uint64_t>>;
-  auto asked = summaries.entries().batch(tick).cross_singleton(applied).map(
-      [](Context& ctx, Asked a) { return std::pair(ctx.member_id().raw, std::move(a)); });
   return table
-      .query(asked,
-             [](const TableView<Key, typename Model::Value>& view,
-                const std::pair<uint32_t, Asked>& a) {
-               const auto& [self, asked] = a;
-               return std::pair(
-                   asked.first.first,
-                   internal::repair_for<Model>(view, asked.first.second, self, asked.second));
+      .query(summaries.entries().batch(tick).cross_singleton(applied),
+             [](const TableView<Key, typename Model::Value>& view, const Asked& asked) {
+               return std::pair(asked.first.first, internal::repair_for<Model>(
+                                                       view, asked.first.second, asked.second));
              })
       .all_ticks()
       .demux(members)

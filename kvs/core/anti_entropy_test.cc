@@ -107,7 +107,7 @@ TEST(AntiEntropyTest, ARoundSendsOnlyTheBucketsThatDiffer) {
   const TableView<Key, LwwModel::Value> theirs_view(View{&theirs});
   const TableSummary summary = internal::summarize<LwwModel>(theirs_view, 1024, {});
   const std::vector<Write<LwwModel>> repair =
-      internal::repair_for<LwwModel>(mine_view, summary, 0, {}).entries;
+      internal::repair_for<LwwModel>(mine_view, summary, {}).entries;
   // The ten keys' buckets, about 100 entries each: a few percent of the table, all ten keys in.
   EXPECT_LE(repair.size(), 10u * 200);
   int newer = 0;
@@ -115,46 +115,45 @@ TEST(AntiEntropyTest, ARoundSendsOnlyTheBucketsThatDiffer) {
     newer += w.value.value() == std::optional<std::string>("new") ? 1 : 0;
   EXPECT_EQ(newer, 10);
   const Repair<LwwModel> none = internal::repair_for<LwwModel>(
-      theirs_view, internal::summarize<LwwModel>(theirs_view, 1024, {}), 0, {});
+      theirs_view, internal::summarize<LwwModel>(theirs_view, 1024, {}), {});
   EXPECT_TRUE(none.entries.empty());
   EXPECT_TRUE(none.differing.empty());
   EXPECT_EQ(none.digests.size(), 1024u);
 }
 
-// A mark stuck below a gap is named in the summary, and the origin answers with every entry
-// newer than it and its own mark, whether or not the buckets differ.
-TEST(AntiEntropyTest, AStuckMarkIsFilledByItsOrigin) {
+// A mark stuck below a gap is named in the summary, and a member whose mark for that origin is
+// higher answers with every entry newer than it and that mark, whether or not the buckets differ.
+TEST(AntiEntropyTest, AStuckMarkIsFilledByAMemberAheadOfIt) {
   using Table = eddy::internal::StableMap<Key, LwwModel::Value>;
   using View = eddy::internal::KeyedTableView<Key, LwwModel::Value>;
-  Table stuck, origin;
+  Table stuck, ahead;
   for (uint64_t stamp = 1; stamp <= 6; ++stamp) {
-    origin.emplace(absl::StrCat("k", stamp), LwwModel::write("v", Version{1, stamp}, nullptr));
+    ahead.emplace(absl::StrCat("k", stamp), LwwModel::write("v", Version{1, stamp}, nullptr));
   }
   // The stuck member applied origin 1 up to stamp 3, then (after lost gossip) stamp 6.
-  for (uint64_t stamp : {1, 2, 3, 6})
-    stuck.emplace(absl::StrCat("k", stamp), origin.at(absl::StrCat("k", stamp)));
+  for (uint64_t stamp : {1, 2, 3, 6}) {
+    stuck.emplace(absl::StrCat("k", stamp), ahead.at(absl::StrCat("k", stamp)));
+  }
   const TableView<Key, LwwModel::Value> stuck_view(View{&stuck});
-  const TableView<Key, LwwModel::Value> origin_view(View{&origin});
+  const TableView<Key, LwwModel::Value> ahead_view(View{&ahead});
 
   const TableSummary summary = internal::summarize<LwwModel>(stuck_view, 1, {0, 3});
   ASSERT_EQ(summary.stuck.size(), 1u);
   EXPECT_EQ(summary.stuck[0], (Version{1, 3}));
 
-  // One bucket, so it differs and everything goes; compare with the fill alone: a summary
-  // whose only bucket matches.
+  // The fill alone: a summary whose only bucket matches.
   TableSummary matching = summary;
-  matching.buckets = internal::summarize<LwwModel>(origin_view, 1, {}).buckets;
-  const Repair<LwwModel> repair =
-      internal::repair_for<LwwModel>(origin_view, matching, /*self=*/1, {0, 6});
+  matching.buckets = internal::summarize<LwwModel>(ahead_view, 1, {}).buckets;
+  const Repair<LwwModel> repair = internal::repair_for<LwwModel>(ahead_view, matching, {0, 6});
   EXPECT_TRUE(repair.differing.empty());
-  EXPECT_EQ(repair.fills, (Version{1, 6}));
+  EXPECT_THAT(repair.fills, ::testing::ElementsAre(Version{1, 6}));
   std::vector<Key> keys;
   for (const Write<LwwModel>& w : repair.entries) keys.push_back(w.key);
   EXPECT_THAT(keys, ::testing::ElementsAre("k4", "k5", "k6")) << "the entries newer than 3";
 
-  const Repair<LwwModel> other = internal::repair_for<LwwModel>(origin_view, matching, 0, {0, 6});
-  EXPECT_EQ(other.fills, Version{}) << "only the origin fills its own writes";
-  EXPECT_TRUE(other.entries.empty());
+  const Repair<LwwModel> behind = internal::repair_for<LwwModel>(ahead_view, matching, {0, 3});
+  EXPECT_THAT(behind.fills, ::testing::IsEmpty()) << "no further than the stuck mark itself";
+  EXPECT_TRUE(behind.entries.empty());
 }
 
 }  // namespace

@@ -63,17 +63,18 @@ struct Write {
 
 // One member's answer to another's table summary (anti_entropy.h): its entries in the buckets
 // where the two tables differed, which buckets those were, its digest of every bucket, and what
-// it had applied when it answered. When the summary said its sender's mark for this member is
-// stuck below a gap, the entries also hold every entry of this table holding a write newer than
-// that mark, and `fills` is this member's own mark: with them the receiver has applied this
-// member's writes up to there, whatever else is going on (anti_entropy.h).
+// it had applied when it answered. When the summary said some of its sender's marks are stuck
+// below a gap and this member's marks for those origins are higher, the entries also hold every
+// entry of this table holding a write newer than the lowest such stuck mark, and `fills` names
+// this member's marks for those origins: with them the receiver has applied those origins'
+// writes up to there, whatever else is going on (anti_entropy.h).
 template <class Model>
 struct Repair {
   std::vector<Write<Model>> entries;
   std::vector<uint32_t> differing;
   std::vector<uint64_t> digests;
   std::vector<uint64_t> covers;  // applied marks: the stamp of each origin, by member id
-  Version fills;                 // (this member, its own mark); none when not asked
+  std::vector<Version> fills;    // (origin, this member's mark for it), for stuck origins
 
   template <class Archive>
   void serialize(Archive& archive) {
@@ -239,9 +240,10 @@ MemberSteps<Model> member_step(Context& ctx, MemberPass<Model>& pass,
     for (Write<Model>& w : repair->entries) {
       pass.apply(std::move(w.key), std::move(w.value), Version{}, false, out, false);
     }
-    if (repair->fills.stamp > pass.applied.get(repair->fills.origin)) {
-      pass.applied.raise(repair->fills);
-      out.push_back(AppliedMark{repair->fills});
+    for (const Version& fill : repair->fills) {
+      if (fill.stamp <= pass.applied.get(fill.origin)) continue;
+      pass.applied.raise(fill);
+      out.push_back(AppliedMark{fill});
     }
     if (covered) {
       const std::vector<uint64_t>& stamps = repair->covers;
