@@ -17,10 +17,9 @@
 // applied every write of that origin up to its mark, so each is in its table or overwritten
 // there by a newer write: after merging those entries the receiver has applied them all too, and
 // raises its mark at once. Any member can fill, the origin included, so a member stuck on an
-// origin that is down, or on itself after a restart, moves on as well.
-// When little differs, a round costs the summaries and the
-// answers' digests (8 bytes per bucket per peer each way) and the entries of the differing
-// buckets, never the whole table.
+// origin that is down, or on itself after a restart, moves on as well. When little differs, a
+// round costs the summaries and the answers' digests (8 bytes per bucket per peer each way) and
+// the entries of the differing buckets, never the whole table.
 //
 // A bucket's digest is the sum of mix64(hash(key) ^ digest(value)) over its entries (as
 // EDDY.MEMBERS digests whole tables): equal contents give equal digests whatever the order of
@@ -65,9 +64,11 @@ namespace internal {
 template <class Model>
 TableSummary summarize(const TableView<Key, typename Model::Value>& table, uint32_t buckets,
                        const std::vector<uint64_t>& applied) {
-  TableSummary summary{bucket_digests<Model>(table, buckets), {}};
-  std::vector<uint64_t> newest = applied;  // the newest write held, per origin
-  table.for_each([&](const Key&, const typename Model::Value& value) {
+  // One pass over the table: the bucket digests, and the newest write held per origin.
+  TableSummary summary{std::vector<uint64_t>(buckets, 0), {}};
+  std::vector<uint64_t> newest = applied;
+  table.for_each([&](const Key& key, const typename Model::Value& value) {
+    summary.buckets[bucket_of(key, buckets)] += entry_digest<Model>(key, value);
     Model::for_each_version(value, [&](Version v) {
       if (v.stamp == 0) return;
       if (newest.size() <= v.origin) newest.resize(v.origin + 1, 0);

@@ -29,7 +29,6 @@
 #include <map>
 #include <optional>
 #include <string>
-#include <tuple>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -140,7 +139,7 @@ struct MemberPass {
   bool write_parked = false;  // a write of this member's waits for its session's writes
   // The ops parked again this tick (they come before new ops): a copy the coordinator resent
   // of one of them is dropped, not parked twice (the parked one answers).
-  absl::flat_hash_set<std::tuple<uint64_t, uint64_t, uint32_t>> parked;
+  absl::flat_hash_set<RequestRef> parked;
   uint64_t next_write = 0;  // numbered writes (MemberOp::write_seq) are applied in order
   bool gossips = true;
 
@@ -169,6 +168,14 @@ struct MemberPass {
       out.push_back(AppliedMark{version});
     }
     out.push_back(TableWrite<Model>{std::move(key), std::move(value), raise ? version : Version{}});
+  }
+
+  // Raises the applied mark of `mark.origin` to `mark.stamp`, unless it is there already.
+  template <class Out>
+  void raise_mark(Version mark, Out& out) {
+    if (mark.stamp <= applied.get(mark.origin)) return;
+    applied.raise(mark);
+    out.push_back(AppliedMark{mark});
   }
 
   // True when every bucket `repair` did not send entries for is equal here (the last tick's
@@ -240,25 +247,17 @@ MemberSteps<Model> member_step(Context& ctx, MemberPass<Model>& pass,
     for (Write<Model>& w : repair->entries) {
       pass.apply(std::move(w.key), std::move(w.value), Version{}, false, out, false);
     }
-    for (const Version& fill : repair->fills) {
-      if (fill.stamp <= pass.applied.get(fill.origin)) continue;
-      pass.applied.raise(fill);
-      out.push_back(AppliedMark{fill});
-    }
+    for (const Version& fill : repair->fills) pass.raise_mark(fill, out);
     if (covered) {
       const std::vector<uint64_t>& stamps = repair->covers;
       for (uint32_t origin = 0; origin < stamps.size(); ++origin) {
-        const Version mark{origin, stamps[origin]};
-        if (mark.stamp <= pass.applied.get(origin)) continue;
-        pass.applied.raise(mark);
-        out.push_back(AppliedMark{mark});
+        pass.raise_mark(Version{origin, stamps[origin]}, out);
       }
     }
   } else {
     const bool resumed = std::holds_alternative<ParkedOp>(event);
     MemberOp& op = resumed ? std::get<ParkedOp>(event).op : std::get<MemberOp>(event);
-    const std::tuple<uint64_t, uint64_t, uint32_t> ref{op.ref.conn.raw, op.ref.seq, op.ref.part};
-    if (!resumed && pass.parked.contains(ref)) return out;
+    if (!resumed && pass.parked.contains(op.ref)) return out;
     const uint32_t self = ctx.member_id().raw;
     const bool write = op.kind == OpKind::kPut || op.kind == OpKind::kDelete;
     // This member applies its own writes in stamp order (the applied marks are high-water
@@ -267,11 +266,7 @@ MemberSteps<Model> member_step(Context& ctx, MemberPass<Model>& pass,
     // been applied here (or by this member before it restarted). Unnumbered ones apply in the
     // order they came, so a write behind a parked one parks too.
     const bool numbered = write && op.write_seq != 0;
-    if (op.own_floor > pass.applied.get(self)) {  // writes given up under --ack=local (types.h)
-      const Version floor{self, op.own_floor};
-      pass.applied.raise(floor);
-      out.push_back(AppliedMark{floor});
-    }
+    pass.raise_mark(Version{self, op.own_floor}, out);  // given up under --ack=local (types.h)
     if (op.kind == OpKind::kFloor) return out;
     if (numbered && op.unanswered_from > pass.next_write) {
       pass.next_write = op.unanswered_from;
@@ -294,7 +289,7 @@ MemberSteps<Model> member_step(Context& ctx, MemberPass<Model>& pass,
     const bool blocked = numbered ? op.write_seq > pass.next_write : write && pass.write_parked;
     if (!pass.applied.covers(op.needs) || blocked) {
       pass.write_parked |= write && !numbered;
-      pass.parked.insert(ref);
+      pass.parked.insert(op.ref);
       out.push_back(ParkedOp{std::move(op)});
     } else if (write) {
       if (numbered) {
@@ -484,7 +479,7 @@ MemberStore<Model, L> member_store(const Stream<MemberOp, L, Unbounded, O1>& ops
                     view.for_each([&](const Key& key, const Value& value) {
                       if (Model::live(value)) ++reply.count;
                       if (op.kind == OpKind::kDigest) {
-                        reply.digest += mix64(stable_bytes_hash(key) ^ Model::digest(value));
+                        reply.digest += internal::entry_digest<Model>(key, value);
                       }
                     });
                     return reply;

@@ -83,6 +83,13 @@ struct RequestRef {
   uint64_t seq = 0;
   uint32_t part = 0;
 
+  // Ordered by connection, then command, then part.
+  friend auto operator<=>(const RequestRef&, const RequestRef&) = default;
+  template <class H>
+  friend H AbslHashValue(H h, const RequestRef& r) {
+    return H::combine(std::move(h), r.conn, r.seq, r.part);
+  }
+
   template <class Archive>
   void serialize(Archive& archive) {
     archive(conn, seq, part);

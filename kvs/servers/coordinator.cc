@@ -185,8 +185,7 @@ void Coordinator::send_op(Instant now, MemberId member, MemberOp op,
       unanswered_writes_[member.raw].emplace(op.write_seq, op.version.stamp);
     }
     tell_writes(member, op);
-    unanswered_.insert_or_assign(std::tuple(op.ref.conn.raw, op.ref.seq, op.ref.part),
-                                 Unanswered{member, op, now});
+    unanswered_.insert_or_assign(op.ref, Unanswered{member, op, now});
   }
   out->emplace_back(std::pair(member, std::move(op)));
 }
@@ -206,7 +205,7 @@ uint64_t Coordinator::answered_floor(MemberId member) const {
 
 bool Coordinator::settle(const MemberReply& reply) {
   if (options_.resend_after == Duration::zero()) return true;
-  auto it = unanswered_.find(std::tuple(reply.ref.conn.raw, reply.ref.seq, reply.ref.part));
+  auto it = unanswered_.find(reply.ref);
   if (it == unanswered_.end() || it->second.awaiting_acks) return false;
   if (it->second.op.write_seq != 0 && options_.ack != AckPolicy::kLocal) {
     // Resent until acknowledged: a member that restarted before its gossip left applies it
@@ -219,7 +218,7 @@ bool Coordinator::settle(const MemberReply& reply) {
 }
 
 void Coordinator::forget(const RequestRef& ref) {
-  auto it = unanswered_.find(std::tuple(ref.conn.raw, ref.seq, ref.part));
+  auto it = unanswered_.find(ref);
   if (it == unanswered_.end()) return;
   const Unanswered& u = it->second;
   if (u.op.write_seq != 0) unanswered_writes_[u.member.raw].erase(u.op.write_seq);

@@ -30,7 +30,6 @@
 #include <deque>
 #include <map>
 #include <string>
-#include <tuple>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -176,7 +175,7 @@ class Coordinator {
     Instant sent;
     bool awaiting_acks = false;  // a write its member answered, not yet acknowledged
   };
-  absl::btree_map<std::tuple<uint64_t, uint64_t, uint32_t>, Unanswered> unanswered_;
+  absl::btree_map<RequestRef, Unanswered> unanswered_;
   std::vector<std::map<uint64_t, uint64_t>> unanswered_writes_;
   std::vector<uint64_t> next_write_seq_;
   std::vector<uint64_t> last_write_stamp_;  // per member: the stamp of the last write sent

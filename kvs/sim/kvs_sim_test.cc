@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -58,15 +59,27 @@ ScriptStep crash(std::vector<uint32_t> crashed, Duration downtime) {
   };
 }
 
-TEST(KvsSimTest, PartitionDuringWritesThenHeal) {
+// Runs a scenario for seeds 1..20 (calm(seed), then `configure`), expects every check to hold in
+// each, and returns the results (to check that the scenario's faults did happen).
+std::vector<KvsSimResult> run_scenario(
+    const std::function<void(uint64_t seed, KvsSimOptions&)>& configure) {
+  std::vector<KvsSimResult> results;
   for (uint64_t seed = 1; seed <= 20; ++seed) {
     KvsSimOptions options = calm(seed);
-    options.script = {{std::chrono::milliseconds(2), cut({0}, {1, 2})},
-                      {std::chrono::milliseconds(40), heal()},
-                      {std::chrono::milliseconds(60), cut({0, 1}, {2})},
-                      {std::chrono::milliseconds(120), heal()}};
-    const KvsSimResult result = run_kvs_sim(options);
-    EXPECT_THAT(result.violations, IsEmpty()) << "seed " << seed;
+    configure(seed, options);
+    results.push_back(run_kvs_sim(options));
+    EXPECT_THAT(results.back().violations, IsEmpty()) << "seed " << seed;
+  }
+  return results;
+}
+
+TEST(KvsSimTest, PartitionDuringWritesThenHeal) {
+  for (const KvsSimResult& result : run_scenario([](uint64_t, KvsSimOptions& options) {
+         options.script = {{std::chrono::milliseconds(2), cut({0}, {1, 2})},
+                           {std::chrono::milliseconds(40), heal()},
+                           {std::chrono::milliseconds(60), cut({0, 1}, {2})},
+                           {std::chrono::milliseconds(120), heal()}};
+       })) {
     EXPECT_EQ(result.stats.partitions, 2u);
   }
 }
@@ -74,12 +87,10 @@ TEST(KvsSimTest, PartitionDuringWritesThenHeal) {
 // A member cut off from everyone, the coordinator included: what the coordinator sent it, or
 // it answered, is lost with the connections; the coordinator resends until it is answered.
 TEST(KvsSimTest, AMemberCutOffFromTheCoordinatorIsResentItsOps) {
-  for (uint64_t seed = 1; seed <= 20; ++seed) {
-    KvsSimOptions options = calm(seed);
-    options.script = {{std::chrono::milliseconds(3), cut({1})},
-                      {std::chrono::milliseconds(80), heal()}};
-    const KvsSimResult result = run_kvs_sim(options);
-    EXPECT_THAT(result.violations, IsEmpty()) << "seed " << seed;
+  for (const KvsSimResult& result : run_scenario([](uint64_t, KvsSimOptions& options) {
+         options.script = {{std::chrono::milliseconds(3), cut({1})},
+                           {std::chrono::milliseconds(80), heal()}};
+       })) {
     EXPECT_GT(result.stats.lost, 0u);
   }
 }
@@ -90,11 +101,9 @@ TEST(KvsSimTest, AMemberCutOffFromTheCoordinatorIsResentItsOps) {
 // mark stuck behind lost gossip parked such GETs forever (repairs raised no marks). Gossip now
 // names the origin's previous write, and a covering repair carries the sender's marks.
 TEST(KvsSimTest, GossipLostOnDyingConnectionsIsRepaired) {
-  for (uint64_t seed = 1; seed <= 20; ++seed) {
-    KvsSimOptions options = calm(seed);
-    options.loss = 0.2;  // a fifth of all batches between members die with their connection
-    const KvsSimResult result = run_kvs_sim(options);
-    EXPECT_THAT(result.violations, IsEmpty()) << "seed " << seed;
+  for (const KvsSimResult& result : run_scenario([](uint64_t, KvsSimOptions& options) {
+         options.loss = 0.2;  // a fifth of all batches between members die with their connection
+       })) {
     EXPECT_GT(result.stats.lost, 0u);
   }
 }
@@ -104,14 +113,13 @@ TEST(KvsSimTest, GossipLostOnDyingConnectionsIsRepaired) {
 // a majority first, so a live member still holds it, anti-entropy refills the restarted member,
 // and every check holds (reads of the restarted member wait until it has what they need).
 TEST(KvsSimTest, AMemberCrashingBeforeItsGossipLeavesLosesNoQuorumWrite) {
-  for (uint64_t seed = 1; seed <= 20; ++seed) {
-    KvsSimOptions options = calm(seed);
-    options.ack = AckPolicy::kQuorum;
-    options.loss = 0.05;
-    options.script = {{std::chrono::milliseconds(4 + seed % 5),
-                       crash({static_cast<uint32_t>(seed % 3)}, std::chrono::milliseconds(30))}};
-    const KvsSimResult result = run_kvs_sim(options);
-    EXPECT_THAT(result.violations, IsEmpty()) << "seed " << seed;
+  for (const KvsSimResult& result : run_scenario([](uint64_t seed, KvsSimOptions&options) {
+         options.ack = AckPolicy::kQuorum;
+         options.loss = 0.05;
+         options.script = {
+             {std::chrono::milliseconds(4 + seed % 5),
+              crash({static_cast<uint32_t>(seed % 3)}, std::chrono::milliseconds(30))}};
+       })) {
     EXPECT_EQ(result.stats.crashes, 1u);
   }
 }
@@ -120,26 +128,22 @@ TEST(KvsSimTest, AMemberCrashingBeforeItsGossipLeavesLosesNoQuorumWrite) {
 // acknowledged is lost, even under --ack=local, and every client reads its own writes.
 TEST(KvsSimTest, EveryMemberRestartsFromItsLog) {
   set_log_level(LogLevel::kWarning);  // not a line per recovery
-  for (uint64_t seed = 1; seed <= 20; ++seed) {
-    KvsSimOptions options = calm(seed);
-    options.wal = true;
-    options.script = {
-        {std::chrono::milliseconds(5), crash({0, 1, 2}, std::chrono::milliseconds(20))},
-        {std::chrono::milliseconds(60), crash({1}, std::chrono::milliseconds(5))}};
-    const KvsSimResult result = run_kvs_sim(options);
-    EXPECT_THAT(result.violations, IsEmpty()) << "seed " << seed;
+  for (const KvsSimResult& result : run_scenario([](uint64_t, KvsSimOptions& options) {
+         options.wal = true;
+         options.script = {
+             {std::chrono::milliseconds(5), crash({0, 1, 2}, std::chrono::milliseconds(20))},
+             {std::chrono::milliseconds(60), crash({1}, std::chrono::milliseconds(5))}};
+       })) {
     EXPECT_EQ(result.stats.crashes, 4u);
   }
 }
 
 TEST(KvsSimTest, DuplicateAndReorderedGossip) {
-  for (uint64_t seed = 1; seed <= 20; ++seed) {
-    KvsSimOptions options = calm(seed);
-    options.duplicate = 0.3;  // outside the channel contract: lattices make it harmless
-    options.loss = 0.05;
-    options.max_delay = std::chrono::milliseconds(20);  // members' links overtake each other
-    const KvsSimResult result = run_kvs_sim(options);
-    EXPECT_THAT(result.violations, IsEmpty()) << "seed " << seed;
+  for (const KvsSimResult& result : run_scenario([](uint64_t, KvsSimOptions& options) {
+         options.duplicate = 0.3;  // outside the channel contract: lattices make it harmless
+         options.loss = 0.05;
+         options.max_delay = std::chrono::milliseconds(20);  // members' links overtake each other
+       })) {
     EXPECT_GT(result.stats.duplicated, 0u);
   }
 }
