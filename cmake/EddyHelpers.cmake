@@ -47,3 +47,18 @@ function(eddy_add_compile_fail_test)
       -P ${PROJECT_SOURCE_DIR}/cmake/CheckCompileFails.cmake)
   set_tests_properties(${ARG_NAME} PROPERTIES LABELS unit)
 endfunction()
+
+# eddy_use_jemalloc(target): links a server binary with jemalloc (as Redis is), whose
+# thread caches serve the many small strings a store allocates per request faster than glibc's
+# malloc (bench/RESULTS.md). Off with -DEDDY_JEMALLOC=OFF, as the sanitizer presets are.
+function(eddy_use_jemalloc target)
+  if(NOT EDDY_JEMALLOC)
+    return()
+  endif()
+  find_library(EDDY_JEMALLOC_LIBRARY NAMES jemalloc)
+  if(NOT EDDY_JEMALLOC_LIBRARY)
+    message(FATAL_ERROR "jemalloc not found: run tools/setup (it installs libjemalloc-dev), "
+                        "or configure with -DEDDY_JEMALLOC=OFF")
+  endif()
+  target_link_libraries(${target} PRIVATE ${EDDY_JEMALLOC_LIBRARY})
+endfunction()

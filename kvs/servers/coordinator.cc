@@ -90,7 +90,7 @@ void Coordinator::dispatch(Instant now, ConnectionId conn, Session& session, uin
     pending.done = true;
     return;
   }
-  std::vector<MemberOp> ops;
+  absl::InlinedVector<MemberOp, 1> ops;
   auto op = [&](OpKind kind, std::string key) {
     MemberOp o;
     o.kind = kind;
@@ -99,7 +99,7 @@ void Coordinator::dispatch(Instant now, ConnectionId conn, Session& session, uin
     ops.push_back(std::move(o));
     return &ops.back();
   };
-  std::vector<MemberId> targets;
+  absl::InlinedVector<MemberId, 1> targets;
   switch (command.kind) {
     case CommandKind::kGet:
     case CommandKind::kMget:
@@ -152,7 +152,8 @@ void Coordinator::dispatch(Instant now, ConnectionId conn, Session& session, uin
   // both read the replica, so both wait there for everything this connection did before (the
   // parts of one command are concurrent with each other).
   const bool causal = options_.lattice == "causal";
-  const VersionVector before = session.seen;
+  const bool reads_replica = causal || command.kind == CommandKind::kDel;
+  const VersionVector before = reads_replica ? session.seen : VersionVector();
   for (size_t i = 0; i < ops.size(); ++i) {
     MemberOp& o = ops[i];
     const bool addressed = i < targets.size();  // admin commands name their member
@@ -176,13 +177,9 @@ void Coordinator::dispatch(Instant now, ConnectionId conn, Session& session, uin
 void Coordinator::send_op(Instant now, MemberId member, MemberOp op,
                           std::vector<CoordinatorAction>* out) {
   if (options_.resend_after > Duration::zero()) {
-    if (unanswered_writes_.size() <= member.raw) {
-      unanswered_writes_.resize(member.raw + 1);
-      next_write_seq_.resize(member.raw + 1, 1);
-    }
+    if (write_numbers_.size() <= member.raw) write_numbers_.resize(member.raw + 1);
     if (op.kind == OpKind::kPut || op.kind == OpKind::kDelete) {
-      op.write_seq = next_write_seq_[member.raw]++;
-      unanswered_writes_[member.raw].emplace(op.write_seq, op.version.stamp);
+      op.write_seq = write_numbers_[member.raw].add(op.version.stamp);
     }
     tell_writes(member, op);
     unanswered_.insert_or_assign(op.ref, Unanswered{member, op, now});
@@ -191,15 +188,14 @@ void Coordinator::send_op(Instant now, MemberId member, MemberOp op,
 }
 
 void Coordinator::tell_writes(MemberId member, MemberOp& op) const {
-  const std::map<uint64_t, uint64_t>& unanswered = unanswered_writes_[member.raw];
-  if (op.write_seq != 0) op.unanswered_from = unanswered.begin()->first;
+  if (op.write_seq != 0) op.unanswered_from = write_numbers_[member.raw].oldest();
   if (options_.ack != AckPolicy::kLocal) return;
   op.own_floor = answered_floor(member);
 }
 
 uint64_t Coordinator::answered_floor(MemberId member) const {
-  const std::map<uint64_t, uint64_t>& unanswered = unanswered_writes_[member.raw];
-  if (!unanswered.empty()) return unanswered.begin()->second - 1;
+  const WriteNumbers& numbers = write_numbers_[member.raw];
+  if (!numbers.all_answered()) return numbers.oldest_stamp() - 1;
   return member.raw < last_write_stamp_.size() ? last_write_stamp_[member.raw] : 0;
 }
 
@@ -221,13 +217,19 @@ void Coordinator::forget(const RequestRef& ref) {
   auto it = unanswered_.find(ref);
   if (it == unanswered_.end()) return;
   const Unanswered& u = it->second;
-  if (u.op.write_seq != 0) unanswered_writes_[u.member.raw].erase(u.op.write_seq);
+  if (u.op.write_seq != 0) write_numbers_[u.member.raw].answer(u.op.write_seq);
   unanswered_.erase(it);
 }
 
 void Coordinator::resend(Instant now, std::vector<CoordinatorAction>* out) {
-  for (auto& [key, u] : unanswered_) {
-    if (now - u.sent < options_.resend_after) continue;
+  // In a fixed order (the map's own order depends on its hash seed), so runs replay.
+  std::vector<RequestRef> due;
+  for (const auto& [ref, u] : unanswered_) {
+    if (now - u.sent >= options_.resend_after) due.push_back(ref);
+  }
+  std::sort(due.begin(), due.end());
+  for (const RequestRef& ref : due) {
+    Unanswered& u = unanswered_.at(ref);
     u.sent = now;
     MemberOp again = u.op;
     tell_writes(u.member, again);
@@ -237,7 +239,7 @@ void Coordinator::resend(Instant now, std::vector<CoordinatorAction>* out) {
   // even when no op is on its way to it, so reads elsewhere that need them do not wait forever.
   // The coordinator cannot tell when a member restarted, so every member hears it each time.
   if (options_.ack != AckPolicy::kLocal) return;
-  for (uint32_t m = 0; m < unanswered_writes_.size(); ++m) {
+  for (uint32_t m = 0; m < write_numbers_.size(); ++m) {
     const MemberId member{m};
     if (answered_floor(member) == 0) continue;
     MemberOp notice;

@@ -34,7 +34,6 @@
 #include <variant>
 #include <vector>
 
-#include "absl/container/btree_map.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/inlined_vector.h"
 #include "dataflow/core/clock.h"
@@ -42,6 +41,7 @@
 #include "kvs/core/types.h"
 #include "kvs/protocol/commands.h"
 #include "kvs/protocol/resp_codec.h"
+#include "kvs/servers/write_numbers.h"
 
 namespace eddy::kvs {
 
@@ -166,18 +166,16 @@ class Coordinator {
   // write parts its member answered that wait for acknowledgements, by stamp.
   std::vector<VersionVector> applied_;
   std::vector<std::map<uint64_t, RequestRef>> unacked_;
-  // With resending: every op sent and not yet answered, by (connection, command, part), in
-  // that order (so resends go out in a fixed order); and, per member, the numbers of its
-  // writes not yet answered (with their stamps), and the next number.
+  // With resending: every op sent and not yet answered, by (connection, command, part) (resends
+  // go out in that order); and, per member, the numbers of its writes and which are unanswered.
   struct Unanswered {
     MemberId member;
     MemberOp op;
     Instant sent;
     bool awaiting_acks = false;  // a write its member answered, not yet acknowledged
   };
-  absl::btree_map<RequestRef, Unanswered> unanswered_;
-  std::vector<std::map<uint64_t, uint64_t>> unanswered_writes_;
-  std::vector<uint64_t> next_write_seq_;
+  absl::flat_hash_map<RequestRef, Unanswered> unanswered_;
+  std::vector<WriteNumbers> write_numbers_;
   std::vector<uint64_t> last_write_stamp_;  // per member: the stamp of the last write sent
   uint64_t last_stamp_ = 0;
   uint64_t next_member_ = 0;
