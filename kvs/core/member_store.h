@@ -257,7 +257,6 @@ MemberSteps<Model> member_step(Context& ctx, MemberPass<Model>& pass,
   } else {
     const bool resumed = std::holds_alternative<ParkedOp>(event);
     MemberOp& op = resumed ? std::get<ParkedOp>(event).op : std::get<MemberOp>(event);
-    if (!resumed && pass.parked.contains(op.ref)) return out;
     const uint32_t self = ctx.member_id().raw;
     const bool write = op.kind == OpKind::kPut || op.kind == OpKind::kDelete;
     // This member applies its own writes in stamp order (the applied marks are high-water
@@ -288,6 +287,11 @@ MemberSteps<Model> member_step(Context& ctx, MemberPass<Model>& pass,
     }
     const bool blocked = numbered ? op.write_seq > pass.next_write : write && pass.write_parked;
     if (!pass.applied.covers(op.needs) || blocked) {
+      // A resent copy of an op parked here waits as the parked one does: it is dropped, and the
+      // parked one answers. One that can go on (what it says of the coordinator's writes, taken
+      // above, is newer than the parked copy's) goes on; the parked one then answers again, a
+      // duplicate the coordinator ignores.
+      if (!resumed && pass.parked.contains(op.ref)) return out;
       pass.write_parked |= write && !numbered;
       pass.parked.insert(op.ref);
       out.push_back(ParkedOp{std::move(op)});
