@@ -1,7 +1,7 @@
-// wal: a write-ahead log file of opaque records, and how its bytes are framed.
+// wal: a write-ahead log file of opaque records.
 //
-// A log is a sequence of records; each is checksummed so that recovery can tell a complete
-// record from a torn write (a crash in the middle of an append) or a damaged one:
+// A log is a run of records framed and checksummed as kvs/core/record_file.h says (this header
+// includes it, so crc32c() and append_record() come with it):
 //
 //   log     := record*
 //   record  := length:u32le crc:u32le payload[length]
@@ -22,11 +22,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "dataflow/core/clock.h"
+#include "kvs/core/record_file.h"
 
 namespace eddy::kvs {
 
@@ -37,19 +37,12 @@ enum class FsyncPolicy {
   kNever,     // never: the operating system writes the page cache back when it chooses
 };
 
-// CRC-32C of `bytes`, continuing from `crc` (0 to start).
-uint32_t crc32c(std::string_view bytes, uint32_t crc = 0);
+// records: views into the decoded bytes; valid_bytes: the length of the valid prefix;
+// problem: empty when every byte was a valid record.
+using DecodedLog = DecodedRecords;
 
-// Appends one framed record holding `payload` to `out`. REQUIRES: payload.size() < 2^32.
-void append_record(std::string_view payload, std::string* out);
-
-struct DecodedLog {
-  std::vector<std::string_view> records;  // views into the decoded bytes
-  size_t valid_bytes = 0;                 // the length of the valid prefix
-  std::string problem;                    // empty when every byte was a valid record
-};
-
-// The valid records of `bytes`, in order (see the header comment). Never fails.
+// The valid records of `bytes`, in order (see the header comment): decode_records(), with
+// "; ignoring the last N bytes" added to a non-empty `problem`. Never fails.
 DecodedLog decode_log(std::string_view bytes);
 
 // The path of member `member`'s log in `dir`: DIR/member-<member>.wal.
