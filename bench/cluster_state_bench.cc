@@ -12,7 +12,9 @@
 //
 // BM_FindAvailableNodeForTask           the query on a ready snapshot, cycling over pending tasks
 // BM_FindAvailableNodeForTaskWithSnapshot  get_state() + the same query
-// BM_ClusterStatusSummary(WithSnapshot) the same two for get_cluster_status_summary
+// BM_FindAvailableNodeForTaskLive       the same query on the live replica (no copy; it reads
+//                                       the per-node loads the replica keeps up to date)
+// BM_ClusterStatusSummary(WithSnapshot|Live)  the same three for get_cluster_status_summary
 // BM_GetState                           get_state() alone (copies the live rows)
 // BM_HandWrittenScanForNode             the query's fit + score over 10,000 plain structs whose
 //                                       per-node load is kept up to date (what a hand-written
@@ -234,6 +236,21 @@ void BM_FindAvailableNodeForTaskWithSnapshot(benchmark::State& state) {
 }
 BENCHMARK(BM_FindAvailableNodeForTaskWithSnapshot)->Unit(benchmark::kMillisecond);
 
+void BM_FindAvailableNodeForTaskLive(benchmark::State& state) {
+  const ClusterState& replica = prepared();
+  const std::vector<std::string> pending = pending_task_ids(prepared_snapshot());
+  ClusterQueries queries(replica, QueryOptions{.now = kNow});
+  size_t i = 0, found = 0;
+  for (auto _ : state) {
+    std::optional<std::string> node = queries.find_available_node_for_task(pending[i]);
+    found += node.has_value();
+    i = (i + 1) % pending.size();
+  }
+  state.counters["found_fraction"] =
+      static_cast<double>(found) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_FindAvailableNodeForTaskLive)->Unit(benchmark::kMicrosecond);
+
 void BM_ClusterStatusSummary(benchmark::State& state) {
   const ClusterSnapshot& snapshot = prepared_snapshot();
   ClusterQueries queries(snapshot, QueryOptions{.now = kNow});
@@ -254,6 +271,15 @@ void BM_ClusterStatusSummaryWithSnapshot(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_ClusterStatusSummaryWithSnapshot)->Unit(benchmark::kMillisecond);
+
+void BM_ClusterStatusSummaryLive(benchmark::State& state) {
+  ClusterQueries queries(prepared(), QueryOptions{.now = kNow});
+  for (auto _ : state) {
+    ClusterSummary summary = queries.get_cluster_status_summary();
+    benchmark::DoNotOptimize(summary.tasks_total);
+  }
+}
+BENCHMARK(BM_ClusterStatusSummaryLive)->Unit(benchmark::kMicrosecond);
 
 // ---- The hand-written baseline -----------------------------------------------------------
 
@@ -356,12 +382,13 @@ int64_t plain_best_node(const std::vector<PlainNode>& nodes, const TaskRequireme
 }
 
 // The requirements of the pending tasks, after checking on the first 200 that the plain loop
-// picks the node the query picks (so both do the same work).
+// picks the node the query picks, on the snapshot and on the live replica (so all do the same
+// work).
 std::vector<TaskRequirements> checked_pending_requirements(benchmark::State& state,
                                                            const PlainCluster& plain) {
   const ClusterSnapshot& snapshot = prepared_snapshot();
   const QueryOptions options{.now = kNow};
-  ClusterQueries queries(snapshot, options);
+  ClusterQueries queries(snapshot, options), live(prepared(), options);
   std::vector<TaskRequirements> needs;
   for (const std::string& id : pending_task_ids(snapshot)) {
     needs.push_back(snapshot.tasks.at(id).requirements);
@@ -370,6 +397,9 @@ std::vector<TaskRequirements> checked_pending_requirements(benchmark::State& sta
     int64_t got = plain_best_node(plain.nodes, needs.back(), options);
     if (want.value_or("") != (got < 0 ? "" : plain.nodes[static_cast<size_t>(got)].node_id)) {
       state.SkipWithError("the hand-written loop disagrees with find_available_node_for_task");
+    }
+    if (live.find_available_node_for_task(id) != want) {
+      state.SkipWithError("the live replica's placement disagrees with the snapshot's");
     }
   }
   return needs;

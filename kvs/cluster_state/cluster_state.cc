@@ -65,8 +65,10 @@ void ClusterState::commit(Table table, std::map<std::string, Row<R>>& rows, cons
                           const R& write, const Change& change) {
   Row<R>& row = rows[key];
   VersionVector before = row.version;
+  auto contributed = TableTotals::contribution(row.record);
   row.record.merge(write, options_.resolvers);
   row.version.merge(VersionVector{{replica_id_, change.counter}});
+  totals_.update(key, contributed, TableTotals::contribution(row.record));
   record_version(RowKey{table, key}, before, row.version);
   touch_metadata(change);
 }

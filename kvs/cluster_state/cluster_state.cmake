@@ -14,6 +14,7 @@ add_library(eddy_kvs_cluster_state
   ${CMAKE_CURRENT_SOURCE_DIR}/cluster_state/persistence.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/cluster_state/queries.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/cluster_state/records.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/cluster_state/table_totals.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/cluster_state/types.cc
 )
 add_library(eddy::kvs_cluster_state ALIAS eddy_kvs_cluster_state)
@@ -21,7 +22,8 @@ set_target_properties(eddy_kvs_cluster_state PROPERTIES EXPORT_NAME kvs_cluster_
 target_include_directories(eddy_kvs_cluster_state PUBLIC $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}>)
 target_compile_features(eddy_kvs_cluster_state PUBLIC cxx_std_20)
 target_link_libraries(eddy_kvs_cluster_state
-  PUBLIC eddy::kvs_lattices eddy::kvs_records absl::status absl::statusor absl::strings
+  PUBLIC eddy::kvs_lattices eddy::kvs_records absl::flat_hash_map absl::status absl::statusor
+         absl::strings
          cereal::cereal)
 eddy_set_warnings(eddy_kvs_cluster_state)
 
@@ -33,4 +35,5 @@ eddy_add_test(NAME cluster_state_test LABELS unit LIBS eddy::kvs_cluster_state S
   ${CMAKE_CURRENT_SOURCE_DIR}/cluster_state/queries_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/cluster_state/records_test.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/cluster_state/sync_test.cc
+  ${CMAKE_CURRENT_SOURCE_DIR}/cluster_state/table_totals_test.cc
 )

@@ -43,6 +43,7 @@
 #include "kvs/cluster_state/records.h"
 #include "kvs/cluster_state/snapshot.h"
 #include "kvs/cluster_state/stamp.h"
+#include "kvs/cluster_state/table_totals.h"
 
 namespace eddy::kvs {
 
@@ -155,6 +156,11 @@ class ClusterState {
   const std::map<std::string, Row<TaskRecord>>& task_rows() const { return tasks_; }
   const std::map<std::string, Row<ContentRecord>>& content_rows() const { return content_; }
   const Row<MetadataRecord>& metadata_row() const { return metadata_; }
+  // A dense slot per node (its placement fields and the load of its tasks), live tasks by
+  // status and live content totals, derived from the rows above and kept up to date by every
+  // operation and apply() (table_totals.h): what the queries over a live replica (queries.h)
+  // read instead of rescanning the tables.
+  const TableTotals& totals() const { return totals_; }
 
   // ---- Sync (cluster_state_sync.cc) -----------------------------------------------------
   // For each replica, the greatest counter of its changes this replica includes (all smaller
@@ -183,7 +189,7 @@ class ClusterState {
 
   Change begin_change(TimeMs now);
   // Merges `write` into row `key` of `rows` as change `change`: raises the row's version, the
-  // index and metadata.last_updated.
+  // index, the totals and metadata.last_updated.
   template <class R>
   void commit(Table table, std::map<std::string, Row<R>>& rows, const std::string& key,
               const R& write, const Change& change);
@@ -210,6 +216,7 @@ class ClusterState {
   HybridClock clock_;
   VersionVector version_;
   ChangeIndex index_;
+  TableTotals totals_;
   std::map<std::string, Row<NodeRecord>> nodes_;
   std::map<std::string, Row<TaskRecord>> tasks_;
   std::map<std::string, Row<ContentRecord>> content_;

@@ -85,7 +85,10 @@ size_t ClusterState::merge_rows(Table table, const std::map<std::string, Row<R>>
     if (row.version.entries().empty()) continue;
     Row<R>& ours = rows[key];
     VersionVector before = ours.version;
+    // A merge may move a task to another status or node: its totals move with it.
+    auto contributed = TableTotals::contribution(ours.record);
     if (ours.merge(row, options_.resolvers)) ++changed;
+    totals_.update(key, contributed, TableTotals::contribution(ours.record));
     index_.update(RowKey{table, key}, before, ours.version);
     raise_own_counter(row.version);
   }

@@ -170,7 +170,7 @@ class ClusterStateStore {
   ClusterStateStoreOptions options_;
   ClusterState state_;
   RecoveryReport recovery_;
-  std::unique_ptr<internal::AppendFile> log_;
+  std::unique_ptr<::eddy::internal::AppendFile> log_;
   uint64_t log_bytes_ = 0;
   uint64_t unsynced_bytes_ = 0;
   uint64_t syncs_ = 0;

@@ -1,15 +1,28 @@
-// ClusterQueries: read-only questions about one ClusterSnapshot -- nodes by role, tasks by
+// ClusterQueries: read-only questions about the cluster-state tables -- nodes by role, tasks by
 // status, where a task can run, cluster totals, task metrics, orphaned content, and a time to
 // completion estimate.
 //
-// Every answer comes from the one snapshot given at construction, so answers agree with each
+// Two sources, one set of answers. A ClusterQueries reads either
+//   - a ClusterSnapshot (get_state(), a decoded export, the CLI's copy), or
+//   - a live ClusterState replica, in place: no copy. The replica is single-threaded and is
+//     queried between its operations, so it is a consistent snapshot by construction. Placement,
+//     the summary and the estimate's worker count then read the node slots, loads and counters
+//     the replica keeps up to date (ClusterState::totals(), table_totals.h):
+//     find_available_node_for_task is one pass over a vector of nodes, with no allocation that
+//     grows with the tasks, and the summary is O(nodes). The other methods scan the replica's
+//     rows as they would a snapshot's.
+// Over a replica R, every method answers exactly as it would over R.get_state().
+//
+// Every answer comes from the one source given at construction, so answers agree with each
 // other. Time enters only through QueryOptions::now. A node is *live* when its effective status
 // is online or draining; its effective status is its stored status, except that a node whose
 // last heartbeat is older than `now - heartbeat_timeout` is reported kOffline (whatever it
 // said). Lists are in a deterministic order (stated per method), never hash order.
 //
-// Holds a reference: REQUIRES the snapshot outlives the ClusterQueries. Const methods only, so
-// concurrent calls on one object are safe.
+// Holds a reference: REQUIRES the snapshot or replica outlives the ClusterQueries, and a
+// replica is not changed while its ClusterQueries is in use (answers would mix states; a
+// ClusterQueries may be reused after the change). Const methods only, so concurrent calls on
+// one object are safe as long as nothing changes the source.
 #ifndef EDDY_KVS_CLUSTER_STATE_QUERIES_H_
 #define EDDY_KVS_CLUSTER_STATE_QUERIES_H_
 
@@ -26,6 +39,8 @@
 #include "kvs/cluster_state/types.h"
 
 namespace eddy::kvs {
+
+class ClusterState;
 
 struct QueryOptions {
   TimeMs now = 0;                     // The caller's current time.
@@ -71,7 +86,10 @@ struct TaskMetrics {
 
 class ClusterQueries {
  public:
+  // Queries over a copy of the tables.
   ClusterQueries(const ClusterSnapshot& snapshot, QueryOptions options);
+  // Queries over a live replica's tables, without copying them (see the top of this file).
+  ClusterQueries(const ClusterState& replica, QueryOptions options);
 
   // The node's stored status, or kOffline when its last heartbeat is older than
   // now - heartbeat_timeout.
@@ -124,10 +142,15 @@ class ClusterQueries {
   std::optional<TimeMs> estimate_time_to_completion() const;
 
  private:
-  NodeInfo with_effective_status(const NodeInfo& node) const;
-  bool is_live(const NodeInfo& node) const;
+  NodeStatus effective_status(NodeStatus stored, TimeMs last_heartbeat) const;
+  NodeInfo with_effective_status(NodeInfo node) const;
+  // Calls f with the source's tables (queries.cc) and returns what f returns.
+  template <class F>
+  auto visit(const F& f) const;
 
-  const ClusterSnapshot& snapshot_;
+  // Exactly one of the two is set.
+  const ClusterSnapshot* snapshot_ = nullptr;
+  const ClusterState* replica_ = nullptr;
   QueryOptions options_;
 };
 

@@ -1,5 +1,6 @@
 // Queries over one snapshot: effective status from heartbeats, role and status filters,
-// placement of a task, summaries, metrics, orphaned content and the completion estimate.
+// placement of a task, summaries, metrics, orphaned content and the completion estimate; and the
+// same answers over a live replica.
 #include "kvs/cluster_state/queries.h"
 
 #include <gtest/gtest.h>
@@ -224,6 +225,33 @@ TEST(ClusterQueriesTest, OrphanedContentIsReferencedByNoResultOrParameter) {
   std::vector<ContentInfo> orphans = ClusterQueries(snapshot, at(0)).find_orphaned_content();
   ASSERT_EQ(orphans.size(), 1u);
   EXPECT_EQ(orphans[0].cid, "stray");
+}
+
+TEST(ClusterQueriesTest, ALiveReplicaAnswersAsItsSnapshotDoesAndFollowsItsChanges) {
+  ClusterState state = finished_work();
+  ASSERT_TRUE(state.register_node(node("w0", NodeRole::kWorker, 64, 64), 1000).ok());
+  ASSERT_TRUE(state.add_task(task("next", 1, 1), 1000).ok());
+  ASSERT_TRUE(state.add_content("c", 10, 1, 1000).ok());
+  ClusterQueries live(state, at(1100));
+  {
+    ClusterSnapshot snapshot = state.get_state();
+    ClusterQueries copy(snapshot, at(1100));
+    EXPECT_EQ(live.find_available_node_for_task("next"), "w0");
+    EXPECT_EQ(live.find_available_node_for_task("next"), copy.find_available_node_for_task("next"));
+    EXPECT_EQ(live.get_cluster_status_summary(), copy.get_cluster_status_summary());
+    EXPECT_EQ(live.get_task_execution_metrics(), copy.get_task_execution_metrics());
+    EXPECT_EQ(live.find_orphaned_content(), copy.find_orphaned_content());
+    EXPECT_EQ(live.get_all_nodes(), copy.get_all_nodes());
+  }
+  // Between operations the same object sees the replica as it is now.
+  ASSERT_TRUE(state.assign_task("next", "w0", 1050).ok());
+  ASSERT_TRUE(state.remove_content("c", 1050).ok());
+  EXPECT_EQ(live.find_available_node_for_task("next"), std::nullopt);  // No longer pending.
+  ClusterSummary summary = live.get_cluster_status_summary();
+  EXPECT_EQ(summary.tasks_by_status.at(TaskStatus::kAssigned), 1u);
+  EXPECT_EQ(summary.content_count, 0u);
+  EXPECT_EQ(live.get_node_by_id("w0")->node_id, "w0");
+  EXPECT_EQ(live.get_node_by_id("none"), std::nullopt);
 }
 
 }  // namespace

@@ -1,9 +1,13 @@
 // Delta-state sync between ClusterState replicas: what a delta carries, when the version vector
 // advances, tombstones across replicas, delta size against table size, the leecher filter, the
-// wire form, and convergence of three replicas under random delivery, duplication and drops.
+// wire form, convergence of three replicas under random delivery, duplication and drops, and the
+// replicas' incremental totals and live queries against their snapshots along the way.
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <functional>
+#include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -12,6 +16,8 @@
 #include "kvs/cluster_state/change_index.h"
 #include "kvs/cluster_state/cluster_state.h"
 #include "kvs/cluster_state/delta.h"
+#include "kvs/cluster_state/queries.h"
+#include "kvs/cluster_state/table_totals.h"
 #include "kvs/cluster_state/testing.h"
 
 namespace eddy::kvs {
@@ -276,6 +282,15 @@ bool random_op(ClusterState& replica, std::mt19937_64& rng, TimeMs now) {
   NodeInfo info = worker(node);
   info.capabilities = {uniform(rng, 2) == 0 ? "gpu" : "ssd"};
   info.metadata = {{"zone", std::to_string(uniform(rng, 2))}};
+  info.resources.memory_total = 1000;
+  info.resources.memory_available = 500 + 100 * uniform(rng, 6);
+  info.resources.gpu_count = info.resources.gpu_available = static_cast<uint32_t>(uniform(rng, 3));
+  // Cores that are not sums of powers of two, so that the order of cpu sums shows.
+  static constexpr double kCpus[] = {0.1, 0.2, 0.3, 0.7, 1.5};
+  TaskSpec spec = task(task_id);
+  spec.requirements.cpu = kCpus[uniform(rng, 5)];
+  spec.requirements.memory = 100 * uniform(rng, 4);
+  spec.requirements.gpu = static_cast<uint32_t>(uniform(rng, 2));
   TaskUpdate update;
   update.status = static_cast<TaskStatus>(2 + uniform(rng, 3));
   OpResult result;
@@ -293,7 +308,7 @@ bool random_op(ClusterState& replica, std::mt19937_64& rng, TimeMs now) {
       result = replica.remove_node(node, now);
       break;
     case 4:
-      result = replica.add_task(task(task_id), now);
+      result = replica.add_task(spec, now);
       break;
     case 5:
       result = replica.assign_task(task_id, node, now);
@@ -328,11 +343,15 @@ struct RunStats {
   int final_tombstones = 0;
 };
 
+// Called on a replica after each accepted operation on it and each delta it applies, with the
+// time of the step.
+using ReplicaCheck = std::function<void(const ClusterState& replica, TimeMs now)>;
+
 // Three replicas with skewed clocks make random conflicting edits while deltas travel through a
 // network that delays, reorders, duplicates and drops them (a dropped request is retried later
 // as a fresh one); some deltas are pushed against another replica's vector. After a final round of
 // full syncs every replica must hold the same bytes.
-void run_convergence(uint64_t seed, RunStats& stats) {
+void run_convergence(uint64_t seed, RunStats& stats, const ReplicaCheck& check = nullptr) {
   SCOPED_TRACE("seed " + std::to_string(seed));
   std::mt19937_64 rng(seed);
   std::vector<ClusterState> replicas;
@@ -348,7 +367,9 @@ void run_convergence(uint64_t seed, RunStats& stats) {
     uint64_t what = uniform(rng, 10);
     if (what < 4) {
       size_t r = uniform(rng, 3);
-      stats.accepted_ops += random_op(replicas[r], rng, now + skew[r]) ? 1 : 0;
+      bool accepted = random_op(replicas[r], rng, now + skew[r]);
+      stats.accepted_ops += accepted ? 1 : 0;
+      if (accepted && check) check(replicas[r], now);
     } else if (what < 7) {
       // Usually a request (`to` announced its vector, `from` answers); sometimes a push made
       // against a third replica's vector, which `to` may not cover; rarely a snapshot.
@@ -360,9 +381,11 @@ void run_convergence(uint64_t seed, RunStats& stats) {
     } else if (!in_flight.empty()) {  // Deliver, duplicate or drop one message, in any order.
       size_t i = uniform(rng, in_flight.size());
       uint64_t fate = uniform(rng, 10);
-      if (fate >= 2 && !replicas[in_flight[i].to].apply(in_flight[i].delta).version_advanced) {
+      ClusterState& to = replicas[in_flight[i].to];
+      if (fate >= 2 && !to.apply(in_flight[i].delta).version_advanced) {
         ++stats.applies_without_advance;
       }
+      if (fate >= 2 && check) check(to, now);
       if (fate >= 5) in_flight.erase(in_flight.begin() + static_cast<long>(i));
     }
   }
@@ -372,6 +395,9 @@ void run_convergence(uint64_t seed, RunStats& stats) {
         if (from != to) sync(replicas[from], replicas[to]);
       }
     }
+  }
+  if (check) {
+    for (const ClusterState& replica : replicas) check(replica, 100 + 600 * 3);
   }
   ASSERT_EQ(state_bytes(replicas[0]), state_bytes(replicas[1]));
   ASSERT_EQ(state_bytes(replicas[0]), state_bytes(replicas[2]));
@@ -399,6 +425,110 @@ TEST(SyncTest, ThreeReplicasConvergeUnderRandomDeliveryDuplicationAndDrops) {
   std::printf("accepted ops %d, applies without advance %d, live rows %d, tombstones %d\n",
               stats.accepted_ops, stats.applies_without_advance, stats.final_live_rows,
               stats.final_tombstones);
+}
+
+// What the totals and live-query checks saw, so that the test can show they were not vacuous.
+struct TotalsStats {
+  int checks = 0;
+  int with_reserved_cpu_sums = 0;  // A node held two or more assigned tasks.
+  int placements = 0;              // Placement queries that found a node.
+};
+
+// The replica's incremental totals against a from-scratch pass over get_state(), and every
+// query over the live replica against the same query over get_state().
+void expect_totals_and_live_queries_match(const ClusterState& replica, TimeMs now,
+                                          TotalsStats& stats) {
+  ++stats.checks;
+  const ClusterSnapshot snapshot = replica.get_state();
+  const TableTotals& totals = replica.totals();
+  std::map<std::string, NodeLoad> loads = loads_by_node(snapshot);
+  ASSERT_EQ(totals.node_loads(), loads) << "at step time " << now;
+  TaskStatusCounts by_status{};
+  for (const auto& [id, task] : snapshot.tasks) ++by_status[static_cast<size_t>(task.status)];
+  ASSERT_EQ(totals.live_tasks(), snapshot.tasks.size());
+  ASSERT_EQ(totals.tasks_by_status(), by_status);
+  uint64_t bytes = 0;
+  for (const auto& [cid, content] : snapshot.content) bytes += content.size;
+  ASSERT_EQ(totals.live_content(), snapshot.content.size());
+  ASSERT_EQ(totals.live_content_bytes(), bytes);
+  std::map<std::string, int> assigned;
+  for (const auto& [id, task] : snapshot.tasks) {
+    if (task.status == TaskStatus::kAssigned && ++assigned[task.assigned_node_id] == 2) {
+      ++stats.with_reserved_cpu_sums;
+    }
+  }
+
+  QueryOptions options;
+  options.now = now;
+  options.heartbeat_timeout = 150;  // Some nodes fall silent.
+  ClusterQueries live(replica, options), copy(snapshot, options);
+  for (const auto& [id, row] : replica.task_rows()) {
+    std::optional<std::string> node = live.find_available_node_for_task(id);
+    ASSERT_EQ(node, copy.find_available_node_for_task(id)) << "task " << id;
+    stats.placements += node.has_value() ? 1 : 0;
+  }
+  ASSERT_EQ(live.get_cluster_status_summary(), copy.get_cluster_status_summary());
+  ASSERT_EQ(live.get_task_execution_metrics(), copy.get_task_execution_metrics());
+  ASSERT_EQ(live.estimate_time_to_completion(), copy.estimate_time_to_completion());
+  ASSERT_EQ(live.get_all_nodes(), copy.get_all_nodes());
+  ASSERT_EQ(live.find_nodes_by_role(NodeRole::kWorker), copy.find_nodes_by_role(NodeRole::kWorker));
+  ASSERT_EQ(live.find_nodes_with_gpu(1), copy.find_nodes_with_gpu(1));
+  for (const auto& [id, row] : replica.node_rows()) {
+    ASSERT_EQ(live.get_node_by_id(id), copy.get_node_by_id(id));
+  }
+  for (int s = 0; s < 5; ++s) {
+    auto status = static_cast<TaskStatus>(s);
+    ASSERT_EQ(live.find_tasks_by_status(status), copy.find_tasks_by_status(status));
+  }
+  TaskRequirements capacity;
+  capacity.cpu = 0.3;
+  capacity.memory = 200;
+  capacity.gpu = 1;
+  ASSERT_EQ(live.find_tasks_by_resource_requirements(capacity),
+            copy.find_tasks_by_resource_requirements(capacity));
+  ASSERT_EQ(live.find_orphaned_content(), copy.find_orphaned_content());
+}
+
+TEST(SyncTest, TotalsAndLiveQueriesMatchTheSnapshotAfterEveryOperationAndApply) {
+  RunStats stats;
+  TotalsStats totals;
+  ReplicaCheck check = [&totals](const ClusterState& replica, TimeMs now) {
+    expect_totals_and_live_queries_match(replica, now, totals);
+  };
+  for (uint64_t seed = 1; seed <= 200; ++seed) {
+    run_convergence(seed, stats, check);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+  EXPECT_GT(totals.checks, 40000);
+  EXPECT_GT(totals.with_reserved_cpu_sums, 1000);
+  EXPECT_GT(totals.placements, 10000);
+  EXPECT_GT(stats.applies_without_advance, 100);
+  std::printf("checks %d, with reserved cpu sums %d, placements found %d\n", totals.checks,
+              totals.with_reserved_cpu_sums, totals.placements);
+}
+
+TEST(SyncTest, AMergeThatMovesATaskMovesItsLoad) {
+  ClusterState a("a"), b("b");
+  ASSERT_TRUE(a.register_node(worker("n1"), 1).ok());
+  ASSERT_TRUE(a.register_node(worker("n2"), 1).ok());
+  TaskSpec spec = task("t1");
+  spec.requirements.cpu = 0.1;
+  spec.requirements.memory = 7;
+  ASSERT_TRUE(a.add_task(spec, 1).ok());
+  sync(a, b);
+  ASSERT_TRUE(a.assign_task("t1", "n1", 5).ok());
+  ASSERT_TRUE(b.assign_task("t1", "n2", 5).ok());  // Same wall time: b's write wins.
+  ASSERT_EQ(a.totals().node_loads().count("n1"), 1u);
+  sync(b, a);
+  NodeLoad moved;
+  moved.tasks = 1;
+  moved.reserved = spec.requirements;
+  EXPECT_EQ(a.totals().node_loads(), (std::map<std::string, NodeLoad>{{"n2", moved}}));
+  EXPECT_EQ(a.totals().node_loads(), loads_by_node(a.get_state()));
+  ASSERT_TRUE(a.update_task("t1", TaskUpdate{TaskStatus::kRunning, "", ""}, 6).ok());
+  moved.reserved = TaskRequirements{};  // Running: in the node's reported resources.
+  EXPECT_EQ(a.totals().node_loads(), (std::map<std::string, NodeLoad>{{"n2", moved}}));
+  EXPECT_EQ(a.totals().tasks_by_status()[static_cast<size_t>(TaskStatus::kRunning)], 1u);
 }
 
 }  // namespace
