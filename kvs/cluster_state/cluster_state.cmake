@@ -9,7 +9,6 @@ add_library(eddy_kvs_cluster_state
   ${CMAKE_CURRENT_SOURCE_DIR}/cluster_state/cluster_state_sync.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/cluster_state/delta.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/cluster_state/export.cc
-  ${CMAKE_CURRENT_SOURCE_DIR}/cluster_state/internal/record_file.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/cluster_state/op_result.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/cluster_state/persistence.cc
   ${CMAKE_CURRENT_SOURCE_DIR}/cluster_state/queries.cc

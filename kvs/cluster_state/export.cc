@@ -6,7 +6,7 @@
 #include <variant>
 
 #include "absl/strings/str_cat.h"
-#include "kvs/cluster_state/internal/record_file.h"
+#include "kvs/core/record_file.h"
 
 namespace eddy::kvs {
 namespace {
@@ -258,7 +258,7 @@ std::string export_table(const ClusterSnapshot& state, ExportTable table, Export
 
 absl::Status export_table_to_file(const ClusterSnapshot& state, ExportTable table,
                                   ExportFormat format, const std::string& path) {
-  return internal::replace_file(path, export_table(state, table, format));
+  return replace_file(path, export_table(state, table, format));
 }
 
 absl::Status export_all(const ClusterSnapshot& state, ExportFormat format, const std::string& dir) {

@@ -4,7 +4,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "kvs/cluster_state/internal/record_file.h"
 #include "kvs/core/record_file.h"
 
 namespace eddy::kvs {
@@ -71,10 +70,10 @@ absl::StatusOr<std::unique_ptr<ClusterStateStore>> ClusterStateStore::open(
     const ClusterStateStoreOptions& options) {
   std::unique_ptr<ClusterStateStore> store(
       new ClusterStateStore(clean_dir(dir), replica_id, options));
-  if (absl::Status s = internal::ensure_dir(store->dir_); !s.ok()) return s;
+  if (absl::Status s = ensure_dir(store->dir_); !s.ok()) return s;
   // A snapshot.tmp is a checkpoint that never reached its rename: the snapshot and log
   // beside it are still the state.
-  absl::StatusOr<bool> removed = internal::remove_file(store->path(kSnapshotTmpFile));
+  absl::StatusOr<bool> removed = remove_file(store->path(kSnapshotTmpFile));
   if (!removed.ok()) return removed.status();
   store->recovery_.removed_stale_tmp = *removed;
   if (absl::Status s = store->load_snapshot(); !s.ok()) return s;
@@ -137,7 +136,7 @@ absl::Status ClusterStateStore::replay_log() {
     recovery_.warning = absl::StrCat(file, ": ", recovery_.warning, "; cut off the last ",
                                      recovery_.dropped_bytes, " bytes");
   }
-  absl::StatusOr<std::unique_ptr<internal::AppendFile>> log = internal::AppendFile::open(file);
+  absl::StatusOr<std::unique_ptr<AppendFile>> log = AppendFile::open(file);
   if (!log.ok()) return log.status();
   log_ = *std::move(log);
   if (recovery_.dropped_bytes > 0) {
@@ -208,7 +207,7 @@ absl::Status ClusterStateStore::sync(TimeMs now) {
 absl::Status ClusterStateStore::checkpoint(TimeMs now) {
   std::string bytes;
   append_record(encode_delta(state_.snapshot()), &bytes);
-  if (absl::Status s = internal::replace_file(path(kSnapshotFile), bytes); !s.ok()) return s;
+  if (absl::Status s = replace_file(path(kSnapshotFile), bytes); !s.ok()) return s;
   // The new snapshot is durable: the log's records are all in it.
   if (absl::Status s = log_->truncate(0); !s.ok()) return s;
   log_bytes_ = 0;

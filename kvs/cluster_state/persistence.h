@@ -56,11 +56,9 @@
 #include "kvs/cluster_state/op_result.h"
 #include "kvs/cluster_state/stamp.h"
 
-namespace eddy::internal {
-class AppendFile;  // internal/record_file.h
-}  // namespace eddy::internal
-
 namespace eddy::kvs {
+
+class AppendFile;  // kvs/core/record_file.h
 
 // When the log is made durable: Redis's appendfsync vocabulary, as in kvs/core/wal.h.
 struct StoreFsync {
@@ -170,7 +168,7 @@ class ClusterStateStore {
   ClusterStateStoreOptions options_;
   ClusterState state_;
   RecoveryReport recovery_;
-  std::unique_ptr<::eddy::internal::AppendFile> log_;
+  std::unique_ptr<AppendFile> log_;
   uint64_t log_bytes_ = 0;
   uint64_t unsynced_bytes_ = 0;
   uint64_t syncs_ = 0;

@@ -21,8 +21,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -73,6 +75,40 @@ std::string parent_dir(const std::string& path);
 // Internal error "<what> <path>: <strerror(errno)>". Call it right after the failing call,
 // before anything else can change errno.
 absl::Status errno_status(const char* what, const std::string& path);
+
+// Makes `path` hold exactly `contents`, atomically: writes path + ".tmp", syncs it, renames it
+// over `path` and syncs the directory. A crash leaves the old file or the new one at `path`
+// (and perhaps a stale path + ".tmp").
+absl::Status replace_file(const std::string& path, std::string_view contents);
+
+// Creates directory `dir` (one level) unless it exists, syncing its parent when it creates
+// it. Internal on failure, or when `dir` exists and is no directory.
+absl::Status ensure_dir(const std::string& dir);
+
+// Removes `path`. Returns whether it existed; Internal on other I/O errors.
+absl::StatusOr<bool> remove_file(const std::string& path);
+
+// A file open for appending (created if missing).
+class AppendFile {
+ public:
+  static absl::StatusOr<std::unique_ptr<AppendFile>> open(const std::string& path);
+  ~AppendFile();
+  AppendFile(const AppendFile&) = delete;
+  AppendFile& operator=(const AppendFile&) = delete;
+
+  // Appends `bytes` (one write, retried until complete).
+  absl::Status append(std::string_view bytes);
+  // Makes everything appended durable (fdatasync).
+  absl::Status sync();
+  // Cuts the file to its first `size` bytes and syncs it; later appends follow them.
+  absl::Status truncate(uint64_t size);
+  const std::string& path() const { return path_; }
+
+ private:
+  AppendFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  int fd_;
+  std::string path_;
+};
 
 }  // namespace eddy::kvs
 

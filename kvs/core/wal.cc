@@ -1,10 +1,5 @@
 #include "kvs/core/wal.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cstdio>
-
 #include "absl/strings/str_cat.h"
 
 namespace eddy::kvs {
@@ -27,32 +22,10 @@ absl::StatusOr<std::string> read_whole_file(const std::string& path) {
   return bytes;
 }
 
-absl::StatusOr<std::unique_ptr<WalFile>> WalFile::replace(const std::string& path,
-                                                          std::string_view contents) {
-  const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return errno_status("cannot create", tmp);
-  std::unique_ptr<WalFile> file(new WalFile(fd, tmp));
-  if (absl::Status s = file->append(contents); !s.ok()) return s;
-  if (absl::Status s = file->sync(); !s.ok()) return s;
-  if (::rename(tmp.c_str(), path.c_str()) != 0) return errno_status("cannot rename to", path);
-  file->path_ = path;
-  if (absl::Status s = sync_dir(parent_dir(path)); !s.ok()) return s;
-  return file;
-}
-
-WalFile::~WalFile() { ::close(fd_); }
-
-absl::Status WalFile::append(std::string_view bytes) { return write_all(fd_, bytes, path_); }
-
-absl::Status WalFile::sync() {
-  if (::fdatasync(fd_) != 0) return errno_status("cannot sync", path_);
-  return absl::OkStatus();
-}
-
 absl::Status WalWriter::write(Instant now, std::string_view records) {
   if (state_ == nullptr) {
-    auto file = WalFile::replace(path_, records);
+    if (absl::Status s = replace_file(path_, records); !s.ok()) return s;
+    auto file = AppendFile::open(path_);
     if (!file.ok()) return file.status();
     state_ = std::make_shared<State>();
     state_->file = *std::move(file);

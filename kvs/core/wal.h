@@ -13,8 +13,8 @@
 // is recovered a prefix of what was written, which the store relies on (its applied marks are
 // high-water marks).
 //
-// WalFile appends to one file and syncs it (fdatasync) when asked; it is not thread safe. Its
-// operations return a Status for I/O errors; they never throw.
+// WalWriter appends to one file (record_file.h's AppendFile) and syncs it as its policy says;
+// it is not thread safe. Its operations return a Status for I/O errors; they never throw.
 #ifndef EDDY_KVS_CORE_WAL_H_
 #define EDDY_KVS_CORE_WAL_H_
 
@@ -51,31 +51,9 @@ std::string wal_path(const std::string& dir, uint32_t member);
 // The contents of the file at `path`; empty when it does not exist. Fails on other I/O errors.
 absl::StatusOr<std::string> read_whole_file(const std::string& path);
 
-class WalFile {
- public:
-  // Atomically makes `path` a file holding exactly `contents`, and returns it open for
-  // appending: writes `contents` to path + ".tmp", syncs it, renames it over `path` and syncs
-  // the directory. A crash at any point leaves either the old file or the new one at `path`.
-  static absl::StatusOr<std::unique_ptr<WalFile>> replace(const std::string& path,
-                                                          std::string_view contents);
-  ~WalFile();
-  WalFile(const WalFile&) = delete;
-  WalFile& operator=(const WalFile&) = delete;
-
-  // Appends `bytes` at the end of the file (one write, retried until complete).
-  absl::Status append(std::string_view bytes);
-  // Makes everything appended so far durable (fdatasync).
-  absl::Status sync();
-
- private:
-  WalFile(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
-  int fd_;
-  std::string path_;
-};
-
 // A member's log as the store writes it: one append per tick that applied writes, synced as
-// `policy` says. The first write() starts the file afresh (WalFile::replace) with that tick's
-// records: the store recovers the old file's contents in its first tick (compacted), so they
+// `policy` says. The first write() starts the file afresh (replace_file, record_file.h) with that
+// tick's records: the store recovers the old file's contents in its first tick (compacted), so they
 // are part of the first records written. Copies share one file (the flow copies its operators'
 // state per instance before the first tick, when no file is open yet).
 class WalWriter {
@@ -92,7 +70,7 @@ class WalWriter {
 
  private:
   struct State {
-    std::unique_ptr<WalFile> file;
+    std::unique_ptr<AppendFile> file;
     Instant last_sync;
     bool dirty = false;
     uint64_t syncs = 0;

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "dataflow/core/rng.h"
 #include "kvs/servers/cluster_state_server.h"
+#include "kvs/sim/resp_ask.h"
 
 namespace eddy::kvs {
 namespace {
@@ -159,25 +160,6 @@ class SimClient {
   RespReplyParser parser_;
 };
 
-// Sends one command on a fresh connection and runs the simulation until it is answered.
-std::optional<RespValue> ask(sim::Simulation& simulation, const Port& port, Args command) {
-  Client client = simulation.connect(port);
-  client.send(RespRequest{std::move(command), ""});
-  RespReplyParser parser;
-  const Instant limit = simulation.now() + kQuiescence;
-  while (simulation.now() < limit) {
-    simulation.run_for(std::chrono::milliseconds(1));
-    for (RespOut& out : client.take_replies()) parser.feed(out.bytes.data(), out.bytes.size());
-    auto next = parser.next();
-    if (!next.ok()) return std::nullopt;
-    if (next->has_value()) {
-      client.close();
-      return std::move(**next);
-    }
-  }
-  return std::nullopt;
-}
-
 }  // namespace
 
 ClusterStateSimResult run_cluster_state_sim(const ClusterStateSimOptions& options) {
@@ -263,7 +245,8 @@ ClusterStateSimResult run_cluster_state_sim(const ClusterStateSimOptions& option
   for (const char* q : {"digest", "get_state"}) {
     std::optional<std::string> first;
     for (uint32_t m = 0; m < options.replicas; ++m) {
-      std::optional<RespValue> got = ask(simulation, *port, {"STATE.QUERY", absl::StrCat(m), q});
+      std::optional<RespValue> got =
+          ask_once(simulation, *port, {"STATE.QUERY", absl::StrCat(m), q}, kQuiescence);
       const std::string seen = !got                                        ? "nothing"
                                : got->kind == RespValue::Kind::kBulkString ? got->text
                                                                            : got->debug_string();

@@ -16,6 +16,7 @@
 #include "dataflow/core/rng.h"
 #include "kvs/protocol/resp.h"
 #include "kvs/servers/kvs_server.h"
+#include "kvs/sim/resp_ask.h"
 
 namespace eddy::kvs {
 namespace {
@@ -171,28 +172,6 @@ class SimClient {
   std::deque<Expectation> expected_;
   RespReplyParser parser_;
 };
-
-// Sends one command on a fresh connection and runs the simulation until it is answered.
-std::optional<RespValue> ask(sim::Simulation& simulation, const Port& port,
-                             std::vector<std::string> command) {
-  Client client = simulation.connect(port);
-  RespRequest request;
-  request.args = std::move(command);
-  client.send(std::move(request));
-  RespReplyParser parser;
-  const Instant limit = simulation.now() + kQuiescence;
-  while (simulation.now() < limit) {
-    simulation.run_for(std::chrono::milliseconds(1));
-    for (RespOut& out : client.take_replies()) parser.feed(out.bytes.data(), out.bytes.size());
-    auto next = parser.next();
-    if (!next.ok()) return std::nullopt;
-    if (next->has_value()) {
-      client.close();
-      return std::move(**next);
-    }
-  }
-  return std::nullopt;
-}
 
 // A fresh directory for one run's logs (on tmpfs when there is one: the simulated members sync
 // their logs in every tick), removed with everything in it when this goes away.
@@ -352,7 +331,7 @@ KvsSimResult run_kvs_sim(const KvsSimOptions& options) {
   simulation.run_for(options.anti_entropy * 5);
 
   // Converged: equal digests.
-  std::optional<RespValue> members = ask(simulation, *port, {"EDDY.MEMBERS"});
+  std::optional<RespValue> members = ask_once(simulation, *port, {"EDDY.MEMBERS"}, kQuiescence);
   if (!members || members->kind != RespValue::Kind::kArray ||
       members->elements.size() != options.members) {
     violations.push_back(
@@ -373,7 +352,7 @@ KvsSimResult run_kvs_sim(const KvsSimOptions& options) {
         const std::string want = value ? "\"" + *value + "\"" : "(nil)";
         for (uint32_t m = 0; m < options.members; ++m) {
           std::optional<RespValue> got =
-              ask(simulation, *port, {"EDDY.GETFROM", std::to_string(m), key});
+              ask_once(simulation, *port, {"EDDY.GETFROM", std::to_string(m), key}, kQuiescence);
           const std::string seen = got ? show(*got) : "nothing";
           if (seen != want) {
             violations.push_back(absl::StrCat("member ", m, " holds ", seen, " for ", key,
