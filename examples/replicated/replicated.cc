@@ -8,14 +8,8 @@
 //
 // The same binary is each of the four processes: started with --topology it runs one instance
 // of the store's flow (eddy::run_main), as eddy-deploy would start it.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -26,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "dataflow/deploy/run_main.h"
+#include "examples/common/child_processes.h"
 #include "kvs/protocol/resp_client.h"
 #include "kvs/servers/kvs_server.h"
 
@@ -41,86 +36,24 @@ using eddy::kvs::RespValue;
 using eddy::kvs::to_cli_text;
 constexpr uint32_t kMembers = 3;
 
-// A free port on 127.0.0.1 (bind to 0, read it back, close). Another process could take it
-// before the instance binds it; the instance would then fail to start and say so.
-uint16_t free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
+// Starts the coordinator and the members, each as `self --topology ... --lattice ...`.
+absl::Status start_instances(eddy::ChildProcesses& children, const std::string& topology) {
+  const std::string lattice = absl::StrCat("--lattice=", absl::GetFlag(FLAGS_lattice));
+  if (absl::Status s = children.start(
+          "coordinator", {"--topology", topology, "--location", "coordinator", lattice});
+      !s.ok()) {
+    return s;
+  }
+  for (uint32_t m = 0; m < kMembers; ++m) {
+    if (absl::Status s = children.start(absl::StrCat("member-", m),
+                                        {"--topology", topology, "--location", "members",
+                                         "--member", std::to_string(m), lattice});
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
 }
-
-struct Child {
-  std::string name;
-  pid_t pid = -1;
-  std::string log;
-};
-
-// The four instances, as child processes of this one, each logging to a file.
-class Cluster {
- public:
-  bool start(const std::string& self, const std::string& topology, const std::string& dir) {
-    auto spawn = [&](std::string name, std::vector<std::string> args) {
-      Child child;
-      child.name = name;
-      child.log = absl::StrCat(dir, "/", name, ".log");
-      std::cout.flush();  // a child must not inherit (and print again) unwritten output
-      std::fflush(stdout);
-      const pid_t pid = fork();
-      if (pid < 0) return false;
-      if (pid == 0) {
-        std::freopen(child.log.c_str(), "w", stdout);
-        std::freopen(child.log.c_str(), "a", stderr);
-        std::vector<char*> argv{const_cast<char*>(self.c_str())};
-        for (std::string& a : args) argv.push_back(a.data());
-        argv.push_back(nullptr);
-        execv(self.c_str(), argv.data());
-        _exit(127);
-      }
-      child.pid = pid;
-      children_.push_back(child);
-      return true;
-    };
-    const std::string lattice = absl::StrCat("--lattice=", absl::GetFlag(FLAGS_lattice));
-    if (!spawn("coordinator", {"--topology", topology, "--location", "coordinator", lattice})) {
-      return false;
-    }
-    for (uint32_t m = 0; m < kMembers; ++m) {
-      if (!spawn(absl::StrCat("member-", m), {"--topology", topology, "--location", "members",
-                                              "--member", std::to_string(m), lattice})) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  // Stops every instance (SIGTERM) and reports whether all exited cleanly.
-  bool stop() {
-    bool clean = true;
-    for (Child& c : children_) kill(c.pid, SIGTERM);
-    for (Child& c : children_) {
-      int status = 0;
-      waitpid(c.pid, &status, 0);
-      if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        std::cout << "  " << c.name << " did not stop cleanly (status " << status << "); its log:\n";
-        std::ifstream log(c.log);
-        std::cout << log.rdbuf();
-        clean = false;
-      }
-    }
-    children_.clear();
-    return clean;
-  }
-  ~Cluster() { stop(); }
-
- private:
-  std::vector<Child> children_;
-};
 
 // Prints a command and its reply as redis-cli would show them.
 class Session {
@@ -197,12 +130,16 @@ bool converged(Session& s, RespValue* members) {
 int run_demo(const std::string& self) {
   char dir_template[] = "/tmp/eddy-replicated-XXXXXX";
   const std::string dir = mkdtemp(dir_template);
-  const uint16_t coordinator = free_port();
-  std::vector<uint16_t> members;
-  for (uint32_t m = 0; m < kMembers; ++m) members.push_back(free_port());
+  absl::StatusOr<std::vector<uint16_t>> ports = eddy::free_ports(kMembers + 2);
+  if (!ports.ok()) {
+    std::cout << ports.status().message() << "\n";
+    return 1;
+  }
+  const uint16_t coordinator = ports->front();
+  const std::vector<uint16_t> members(ports->begin() + 1, ports->end() - 1);
   const uint16_t resp = absl::GetFlag(FLAGS_resp_port) > 0
                             ? static_cast<uint16_t>(absl::GetFlag(FLAGS_resp_port))
-                            : free_port();
+                            : ports->back();
   const std::string topology = dir + "/topology.yaml";
   {
     std::ofstream out(topology);
@@ -220,9 +157,9 @@ int run_demo(const std::string& self) {
   }
   std::cout << "  (topology and logs in " << dir << ")\n\n";
 
-  Cluster cluster;
-  if (!cluster.start(self, topology, dir)) {
-    std::cout << "could not start the instances\n";
+  eddy::ChildProcesses children(self, dir);
+  if (absl::Status s = start_instances(children, topology); !s.ok()) {
+    std::cout << "could not start the instances: " << s.message() << "\n";
     return 1;
   }
   std::unique_ptr<RespClient> client;
@@ -303,7 +240,7 @@ int run_demo(const std::string& self) {
     sigwait(&set, &signal);
   }
   std::cout << "Stopping the " << kMembers + 1 << " processes... " << std::flush;
-  const bool clean = cluster.stop();
+  const bool clean = children.stop_all();
   std::cout << (clean ? "done.\n" : "with failures.\n");
   if (ok && clean) std::filesystem::remove_all(dir);
   std::cout << (ok ? "Every check held.\n" : "Some check failed; logs are in " + dir + "\n");

@@ -1,11 +1,14 @@
 """eddy-state, the cluster-state command line, end to end: against a 3-replica eddy-state-server
 (master, worker, leecher) started under eddy-deploy on free loopback ports, and against a data
-directory with no server (its state surviving from one invocation to the next).
+directory with no server (its state surviving from one invocation to the next), and `watch`
+refreshing the cluster summary.
 """
 
 import json
 import os
+import re
 import subprocess
+import threading
 
 import harness
 from harness import EddyTestCase, PortCollision, binary, free_port
@@ -118,6 +121,41 @@ class ClusterStateCliTest(EddyTestCase):
         status, _, err = master.run("remove_node", "node_id=nope")
         self.assertEqual(status, 2)
         self.assertIn("not_found", err)
+
+    def test_watch_refreshes_and_shows_a_change_made_between_refreshes(self):
+        cli = StateCli("--connect", f"127.0.0.1:{self.start_cluster()}", "--replica", "0")
+        self.ok(cli, "register_node", "node_id=n1", "role=worker", "cpu_count=8")
+
+        # --json: one summary per line, a refresh a second, ending by itself after --count.
+        refreshes = 5
+        watch = subprocess.Popen([binary("eddy-state")] + cli.leading +
+                                 ["--json", f"--count={refreshes}", "watch"],
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+        guard = threading.Timer(CLI_TIMEOUT * refreshes, watch.kill)  # a hang guard
+        guard.start()
+        try:
+            first = json.loads(watch.stdout.readline())
+            self.assertEqual(first["nodes_total"], 1, first)
+            # A change between refreshes: a later refresh shows it.
+            self.ok(cli, "register_node", "node_id=n2", "role=worker", "cpu_count=4")
+            rest, err = watch.communicate()
+        finally:
+            guard.cancel()
+        self.assertEqual(watch.returncode, 0, err)
+        lines = [first] + [json.loads(line) for line in rest.splitlines()]
+        self.assertEqual(len(lines), refreshes, rest)
+        self.assertEqual(lines[-1]["nodes_total"], 2, lines)
+        self.assertEqual([n["nodes_total"] for n in lines],
+                         sorted(n["nodes_total"] for n in lines), "a refresh went back in time")
+
+        # For people: a header per refresh, `key: value` lines, and no screen clearing when
+        # the output is not a terminal.
+        out = self.ok(cli, "--count=2", "watch")
+        self.assertIn("cluster status (1 of 2, every 1s)", out)
+        self.assertIn("cluster status (2 of 2, every 1s)", out)
+        self.assertEqual(len(re.findall(r"^nodes_total: +2$", out, re.MULTILINE)), 2, out)
+        self.assertNotIn("\033[", out)
 
     def test_data_dir_keeps_state_across_runs(self):
         cli = StateCli("--data-dir", os.path.join(self.tmp, "data"))

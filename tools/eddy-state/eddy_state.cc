@@ -3,7 +3,7 @@
 //
 //   eddy-state --connect HOST:PORT [--replica ID|any] [--json] COMMAND [field=value ...]
 //   eddy-state --data-dir DIR [--replica ID] [--json] COMMAND [field=value ...]
-//   eddy-state (--connect ... | --data-dir ...) watch
+//   eddy-state (--connect ... | --data-dir ...) [--json] [--count N] watch
 //
 // COMMAND is an operation (sent as STATE.CALL) or a query (STATE.QUERY) of
 // kvs/servers/cluster_state_server_commands.h, with its fields, e.g.
@@ -12,12 +12,15 @@
 //   eddy-state --data-dir /var/lib/state get_cluster_status_summary
 // --data-dir opens the store (kvs/cluster_state/persistence.h) as replica --replica (default
 // "local"), runs the command through the same command layer as the server, and syncs the log.
-// `watch` prints get_cluster_status_summary every second, clearing the screen, until Ctrl-C.
+// `watch` prints get_cluster_status_summary every second until Ctrl-C, or --count times. On a
+// terminal it clears the screen before each; with --json each is one JSON line (for scripts).
 //
 // Output: with --json the reply's JSON as it came (one line); otherwise an array of rows as an
 // aligned table, an object as `key: value` lines. Exit status: 0 on success; 1 for usage
 // errors, a server's error reply (on stderr) or I/O errors; 2 when an operation ran but its
 // code is not ok (code and message on stderr).
+#include <unistd.h>
+
 #include <chrono>
 #include <iostream>
 #include <memory>
@@ -43,6 +46,7 @@ ABSL_FLAG(std::string, replica, "",
           "--connect: replica id that runs the command, or any (default); --data-dir: the "
           "replica id the directory belongs to (default local)");
 ABSL_FLAG(bool, json, false, "print the reply's JSON as it came");
+ABSL_FLAG(int32_t, count, 0, "watch: stop after this many refreshes (0: until Ctrl-C)");
 
 namespace {
 
@@ -216,16 +220,27 @@ int run_and_print(const Invocation& invocation, bool as_json) {
   return print_reply(invocation, *reply, as_json);
 }
 
-// `watch`: the summary every second, on a cleared screen, until interrupted.
-int watch() {
-  Invocation summary{"get_cluster_status_summary", true, {}};
-  while (true) {
-    std::cout << "\033[H\033[2J"
-              << "cluster status (every 1s, Ctrl-C to stop)\n\n";
-    run_and_print(summary, false);
+// `watch`: the summary every second, `count` times (0: until interrupted). Returns 1 if a
+// refresh failed (it said why on stderr), else 0.
+int watch(int32_t count, bool as_json) {
+  const Invocation summary{"get_cluster_status_summary", true, {}};
+  const bool terminal = isatty(STDOUT_FILENO) != 0;
+  int status = 0;
+  for (int32_t refresh = 1; count <= 0 || refresh <= count; ++refresh) {
+    if (refresh > 1) std::this_thread::sleep_for(std::chrono::seconds(1));
+    if (!as_json) {
+      // A terminal shows one summary at a time; anything else gets them one after the other.
+      if (terminal) std::cout << "\033[H\033[2J";
+      if (!terminal && refresh > 1) std::cout << "\n";
+      std::cout << "cluster status ("
+                << (count > 0 ? absl::StrCat(refresh, " of ", count, ", every 1s")
+                              : std::string("every 1s, Ctrl-C to stop"))
+                << ")\n\n";
+    }
+    if (run_and_print(summary, as_json) != 0) status = 1;
     std::cout.flush();
-    std::this_thread::sleep_for(std::chrono::seconds(1));
   }
+  return status;
 }
 
 }  // namespace
@@ -233,7 +248,9 @@ int watch() {
 int main(int argc, char** argv) {
   std::vector<char*> positional = eddy::parse_command_line(argc, argv);
   std::vector<std::string> args(positional.begin() + 1, positional.end());
-  if (args.size() == 1 && args[0] == "watch") return watch();
+  if (args.size() == 1 && args[0] == "watch") {
+    return watch(absl::GetFlag(FLAGS_count), absl::GetFlag(FLAGS_json));
+  }
   absl::StatusOr<Invocation> invocation = parse_invocation(args);
   if (!invocation.ok()) {
     std::cerr << "error: " << invocation.status().message() << "\n";
