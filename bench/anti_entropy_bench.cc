@@ -42,12 +42,12 @@ int run(uint32_t buckets) {
 
   // One round between a and b: each sends its summary; each answers the other's.
   std::string summary_a, summary_b, repair_to_a, repair_to_b, whole;
-  encode_value(internal::summarize<LwwModel>(view_a, buckets, {}), &summary_a);
-  encode_value(internal::summarize<LwwModel>(view_b, buckets, {}), &summary_b);
+  encode_value(internal::summarize<LwwModel>(view_a, buckets, {}, 0), &summary_a);
+  encode_value(internal::summarize<LwwModel>(view_b, buckets, {}, 0), &summary_b);
   const Repair<LwwModel> to_a = internal::repair_for<LwwModel>(
-      view_b, internal::summarize<LwwModel>(view_a, buckets, {}), {});
+      view_b, internal::summarize<LwwModel>(view_a, buckets, {}, 0), {});
   const Repair<LwwModel> to_b = internal::repair_for<LwwModel>(
-      view_a, internal::summarize<LwwModel>(view_b, buckets, {}), {});
+      view_a, internal::summarize<LwwModel>(view_b, buckets, {}, 0), {});
   encode_value(to_a, &repair_to_a);
   encode_value(to_b, &repair_to_b);
   std::vector<Write<LwwModel>> all;

@@ -617,6 +617,23 @@ class Stream : public internal::Handle<L> {
                              this->spec("reduce_keyed"), std::nullopt, std::move(f), persistent));
   }
 
+  template <class F>
+  auto reduce_keyed_or_erase_impl(F f) const {
+    static_assert(internal::kIsPair<T>, "reduce_keyed_or_erase needs (key, optional value) pairs");
+    static_assert(kIsTotalOrder<O>,
+                  "reduce_keyed_or_erase needs a TotalOrder stream: removing a key does not "
+                  "commute with combining into it");
+    using K = typename T::first_type;
+    using V = typename T::second_type::value_type;
+    static_assert(std::is_same_v<typename T::second_type, std::optional<V>>,
+                  "reduce_keyed_or_erase needs (key, std::optional<value>) pairs");
+    static_assert(internal::kIsCombiner<F, V, V&&>,
+                  "reduce_keyed_or_erase(f): f must accept (V&, value)");
+    return KeyedSingleton<K, V, L, B>(
+        this->location_, this->template add<internal::ReduceKeyedOrEraseNode<K, V, F>>(
+                             this->spec("reduce_keyed_or_erase"), std::move(f)));
+  }
+
   template <class U, class D>
   auto network(const D& destination, internal::Routing routing, const char* op,
                bool include_self) const {
@@ -671,6 +688,13 @@ class AcrossTicks {
   template <class F>
   auto reduce_keyed(F f) const {
     return stream_.reduce_keyed_impl(std::move(f), true);
+  }
+  // Like reduce_keyed, over (key, std::optional<value>) pairs: an empty value removes its key's
+  // entry (a table whose keys can be dropped, such as a store collecting its tombstones).
+  // Removal does not commute with combining, so the stream must be totally ordered.
+  template <class F>
+  auto reduce_keyed_or_erase(F f) const {
+    return stream_.reduce_keyed_or_erase_impl(std::move(f));
   }
 
  private:

@@ -1,6 +1,6 @@
 // Aggregations over one stream: fold and reduce (count, min, max, first, last are folds and
-// reductions the collection handles build), fold_keyed and reduce_keyed, persist, unique and
-// sort.
+// reductions the collection handles build), fold_keyed and reduce_keyed (and
+// reduce_keyed_or_erase, whose input can remove keys), persist, unique and sort.
 //
 // Inside a Tick an aggregation sees only that tick's elements and its state restarts every
 // tick; at a top-level location, or after across_ticks(), its state lives for the whole run.
@@ -159,6 +159,55 @@ class FoldKeyedNode final
   std::optional<Acc> init_;
   F f_;
   bool persistent_;
+};
+
+// reduce_keyed_or_erase(f): KeyedSingleton<K, V> made from (key, optional value) pairs, in
+// their order: a value combines into its key's entry as reduce_keyed's do (the first one is the
+// entry), and an empty one removes the key's entry. The table lives across ticks.
+template <class K, class V, class F>
+class ReduceKeyedOrEraseNode final
+    : public SinkNode<std::pair<K, std::optional<V>>, KeyedTableView<K, V>> {
+  using In = std::pair<K, std::optional<V>>;
+
+ public:
+  ReduceKeyedOrEraseNode(NodeSpec spec, F f)
+      : SinkNode<In, KeyedTableView<K, V>>(std::move(spec), type_name<std::pair<K, V>>()),
+        f_(std::move(f)) {}
+
+ protected:
+  class Sink final : public ChunkSink<In> {
+   public:
+    Sink(const ReduceKeyedOrEraseNode& node, InstanceCore& core, KeyedTableView<K, V>& port)
+        : node_(node), core_(core), f_(node.f_) {
+      port.table = &table_;
+    }
+    void begin() override {}
+    void push(std::span<In> items) override {
+      for (In& item : items) {
+        if (!item.second) {
+          table_.erase(item.first);
+          continue;
+        }
+        auto [it, inserted] = table_.try_emplace(std::move(item.first), std::move(*item.second));
+        if (!inserted) combine_into(f_, it->second, std::move(*item.second));
+      }
+      core_.count(node_.id(), items.size());
+    }
+
+   private:
+    const ReduceKeyedOrEraseNode& node_;
+    InstanceCore& core_;
+    F f_;
+    StableMap<K, V> table_;
+  };
+
+  std::unique_ptr<ChunkSink<In>> make_typed_sink(InstanceBuilder& builder) const override {
+    return std::make_unique<Sink>(*this, builder.core(),
+                                  builder.port<KeyedTableView<K, V>>(this->id()));
+  }
+
+ private:
+  F f_;
 };
 
 // persist(): every element of every tick so far, replayed each tick.

@@ -2,6 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -108,6 +109,32 @@ TEST(AggregateTest, FoldKeyedPerTickAndAcrossTicks) {
   h.run();
   EXPECT_THAT(per_tick.values(), UnorderedElementsAre(Pair("b", 5)));
   EXPECT_THAT(across.values(), UnorderedElementsAre(Pair("a", 4), Pair("b", 7)));
+}
+
+TEST(AggregateTest, ReduceKeyedOrEraseRemovesAKeyAndLaterValuesStartItAfresh) {
+  Flow flow;
+  auto p = flow.process("p");
+  auto tick = p.tick();
+  auto [sender, input] = p.source_channel<std::pair<std::string, std::optional<int>>>();
+  auto table = input.batch(tick)
+                   .assume_ordered()
+                   .across_ticks()
+                   .reduce_keyed_or_erase([](int& a, int b) { a += b; });
+  auto entries = table.entries().all_ticks().collect();
+  testing::Harness h(flow);
+  sender.send_batch({{"a", 1}, {"b", 2}, {"a", 3}});
+  h.run();
+  EXPECT_THAT(entries.values(), UnorderedElementsAre(Pair("a", 4), Pair("b", 2)));
+  entries.clear();
+  // In order within the tick: "a" is removed, then starts again from 10; "b" is removed last.
+  sender.send_batch({{"a", std::nullopt}, {"a", 10}, {"b", 5}, {"b", std::nullopt},
+                     {"c", std::nullopt}});
+  h.run();
+  EXPECT_THAT(entries.values(), UnorderedElementsAre(Pair("a", 10)));
+  entries.clear();
+  sender.send_batch({{"a", 1}});  // the table lives across ticks
+  h.run();
+  EXPECT_THAT(entries.values(), UnorderedElementsAre(Pair("a", 11)));
 }
 
 TEST(AggregateTest, PersistReplaysEveryElementSoFar) {

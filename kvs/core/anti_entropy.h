@@ -46,26 +46,28 @@ struct AntiEntropyOptions {
   uint32_t buckets = 1024;  // more buckets: bigger summaries, fewer entries sent per difference
 };
 
-// What a member announces each round: one digest per bucket of its table, and its stuck
-// marks (origin, mark).
+// What a member announces each round: one digest per bucket of its table, its stuck marks
+// (origin, mark), and the stable stamp it knew (member_store.h: which of the answer's entries
+// it may take although they are that old).
 struct TableSummary {
   std::vector<uint64_t> buckets;
   std::vector<Version> stuck;
+  uint64_t stable = 0;
 
   template <class Archive>
   void serialize(Archive& archive) {
-    archive(buckets, stuck);
+    archive(buckets, stuck, stable);
   }
 };
 
 namespace internal {
 
-// `applied`: the member's applied marks, by origin.
+// `applied`: the member's applied marks, by origin; `stable`: the stable stamp it knows.
 template <class Model>
 TableSummary summarize(const TableView<Key, typename Model::Value>& table, uint32_t buckets,
-                       const std::vector<uint64_t>& applied) {
+                       const std::vector<uint64_t>& applied, uint64_t stable) {
   // One pass over the table: the bucket digests, and the newest write held per origin.
-  TableSummary summary{std::vector<uint64_t>(buckets, 0), {}};
+  TableSummary summary{std::vector<uint64_t>(buckets, 0), {}, stable};
   std::vector<uint64_t> newest = applied;
   table.for_each([&](const Key& key, const typename Model::Value& value) {
     summary.buckets[bucket_of(key, buckets)] += entry_digest<Model>(key, value);
@@ -88,6 +90,7 @@ Repair<Model> repair_for(const TableView<Key, typename Model::Value>& table,
                          const TableSummary& theirs, const std::vector<uint64_t>& applied) {
   Repair<Model> repair;
   repair.covers = applied;
+  repair.stable = theirs.stable;
   const size_t buckets = theirs.buckets.size();
   if (buckets == 0) return repair;
   std::optional<uint64_t> fill_after;  // the lowest stuck mark this member can fill
@@ -123,20 +126,25 @@ Repair<Model> repair_for(const TableView<Key, typename Model::Value>& table,
 }  // namespace internal
 
 // The repairs each member receives from the others, for member_store's `repairs` input.
-// `applied` is the member's applied marks (MemberStore::applied).
+// `applied` is the member's applied marks (MemberStore::applied_marks), `stable` the stable
+// stamp it knows (MemberStore::stable).
 template <class Model>
 Stream<Repair<Model>, Cluster, Unbounded, NoOrder> anti_entropy(
     const KeyedSingleton<Key, typename Model::Value, Tick<Cluster>, Bounded>& table,
-    const Singleton<std::vector<uint64_t>, Tick<Cluster>, Bounded>& applied, const Cluster& members,
+    const Singleton<std::vector<uint64_t>, Tick<Cluster>, Bounded>& applied,
+    const Singleton<uint64_t, Tick<Cluster>, Bounded>& stable, const Cluster& members,
     AntiEntropyOptions options) {
   const Tick<Cluster> tick = members.tick();
   const uint32_t buckets = std::max<uint32_t>(options.buckets, 1);
+  using Round = std::pair<std::pair<Instant, std::vector<uint64_t>>, uint64_t>;
   auto summaries =
       table
-          .query(members.source_interval(options.interval).batch(tick).cross_singleton(applied),
-                 [buckets](const TableView<Key, typename Model::Value>& view,
-                           const std::pair<Instant, std::vector<uint64_t>>& now) {
-                   return internal::summarize<Model>(view, buckets, now.second);
+          .query(members.source_interval(options.interval)
+                     .batch(tick)
+                     .cross_singleton(applied)
+                     .cross_singleton(stable),
+                 [buckets](const TableView<Key, typename Model::Value>& view, const Round& now) {
+                   return internal::summarize<Model>(view, buckets, now.first.second, now.second);
                  })
           .all_ticks()
           .broadcast(members, IncludeSelf::kNo);

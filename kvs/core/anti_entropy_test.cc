@@ -41,7 +41,7 @@ struct Pair {
     options.interval = std::chrono::seconds(1);
     options.buckets = 16;
     repairs_ref.complete(
-        anti_entropy<LwwModel>(store.table, store.applied_marks, members, options));
+        anti_entropy<LwwModel>(store.table, store.applied_marks, store.stable, members, options));
     return store.replies.send(feeder).values().collect();
   }
 
@@ -105,7 +105,7 @@ TEST(AntiEntropyTest, ARoundSendsOnlyTheBucketsThatDiffer) {
   }
   const TableView<Key, LwwModel::Value> mine_view(View{&mine});
   const TableView<Key, LwwModel::Value> theirs_view(View{&theirs});
-  const TableSummary summary = internal::summarize<LwwModel>(theirs_view, 1024, {});
+  const TableSummary summary = internal::summarize<LwwModel>(theirs_view, 1024, {}, 0);
   const std::vector<Write<LwwModel>> repair =
       internal::repair_for<LwwModel>(mine_view, summary, {}).entries;
   // The ten keys' buckets, about 100 entries each: a few percent of the table, all ten keys in.
@@ -115,7 +115,7 @@ TEST(AntiEntropyTest, ARoundSendsOnlyTheBucketsThatDiffer) {
     newer += w.value.value() == std::optional<std::string>("new") ? 1 : 0;
   EXPECT_EQ(newer, 10);
   const Repair<LwwModel> none = internal::repair_for<LwwModel>(
-      theirs_view, internal::summarize<LwwModel>(theirs_view, 1024, {}), {});
+      theirs_view, internal::summarize<LwwModel>(theirs_view, 1024, {}, 0), {});
   EXPECT_TRUE(none.entries.empty());
   EXPECT_TRUE(none.differing.empty());
   EXPECT_EQ(none.digests.size(), 1024u);
@@ -137,13 +137,13 @@ TEST(AntiEntropyTest, AStuckMarkIsFilledByAMemberAheadOfIt) {
   const TableView<Key, LwwModel::Value> stuck_view(View{&stuck});
   const TableView<Key, LwwModel::Value> ahead_view(View{&ahead});
 
-  const TableSummary summary = internal::summarize<LwwModel>(stuck_view, 1, {0, 3});
+  const TableSummary summary = internal::summarize<LwwModel>(stuck_view, 1, {0, 3}, 0);
   ASSERT_EQ(summary.stuck.size(), 1u);
   EXPECT_EQ(summary.stuck[0], (Version{1, 3}));
 
   // The fill alone: a summary whose only bucket matches.
   TableSummary matching = summary;
-  matching.buckets = internal::summarize<LwwModel>(ahead_view, 1, {}).buckets;
+  matching.buckets = internal::summarize<LwwModel>(ahead_view, 1, {}, 0).buckets;
   const Repair<LwwModel> repair = internal::repair_for<LwwModel>(ahead_view, matching, {0, 6});
   EXPECT_TRUE(repair.differing.empty());
   EXPECT_THAT(repair.fills, ::testing::ElementsAre(Version{1, 6}));

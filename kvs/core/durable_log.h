@@ -90,9 +90,12 @@ RecoveredWrites<Model> recover_writes(std::string_view bytes) {
     if (!inserted) it->second.merge(w.value);
   }
   out.keys = table.size();
-  for (const auto& [key, value] : table) out.writes.push_back(Write<Model>{key, value, Version{}});
+  for (const auto& [key, value] : table) {
+    out.writes.push_back(Write<Model>{key, value, Version{}, 0, /*recovered=*/true});
+  }
   for (const auto& [origin, mark] : marks) {
-    out.writes.push_back(Write<Model>{mark.second, table.at(mark.second), mark.first});
+    out.writes.push_back(
+        Write<Model>{mark.second, table.at(mark.second), mark.first, 0, /*recovered=*/true});
   }
   return out;
 }

@@ -1,7 +1,8 @@
 // KVSCore: the key-value table as dataflow operators, shared by every store of eddy.
 //
 //   ht_build(puts)          folds (key, lattice value) pairs into a KeyedSingleton table that
-//                           lives across ticks; every value merges with the lattice's merge.
+//                           lives across ticks; every value merges with the lattice's merge
+//                           (with optional values, none removes the key: deletes collected).
 //   batch_gets(ops, tick)   the GETs among the ops that arrived for this tick.
 //   ht_query(gets, table)   answers every GET: a hit with the value, or an explicit miss.
 //
@@ -22,6 +23,14 @@ namespace eddy::kvs {
 template <class V, class L, class O>
 KeyedSingleton<Key, V, L, Bounded> ht_build(const Stream<std::pair<Key, V>, L, Bounded, O>& puts) {
   return puts.across_ticks().reduce_keyed(commutative([](V& acc, V&& v) { acc.merge(v); }));
+}
+
+// The same, from (key, value or none) pairs in order: none drops the key's entry (a tombstone
+// collected).
+template <class V, class L>
+KeyedSingleton<Key, V, L, Bounded> ht_build(
+    const Stream<std::pair<Key, std::optional<V>>, L, Bounded, TotalOrder>& updates) {
+  return updates.across_ticks().reduce_keyed_or_erase([](V& acc, V&& v) { acc.merge(v); });
 }
 
 // The GETs among `ops`, batched into `tick`.

@@ -20,6 +20,24 @@
 // this member's table leaves this table holding everything the sender had applied, so this
 // member raises its marks to the sender's (Repair::covers).
 //
+// Tombstones (MemberStoreOptions::collection). A delete leaves a tombstone, so that an older
+// write arriving later loses to it. A single store drops it at once (no late copy can reach
+// it). A replica drops it once it is below the stable stamp S the coordinator sends in its
+// kFloor notices: every write stamped at or below S is applied at every member, and no write
+// stamped at or below S is ever made again (coordinator.h). From then on the replica drops every
+// late copy of such a write too, so the key cannot come back:
+//   - gossip stamped <= S is dropped (the member has it, or has what overwrote it);
+//   - a numbered write stamped <= S is answered as a repeat, not applied;
+//   - a repair entry's versions <= S are dropped, except live ones at or below the stable stamp
+//     the member's summary carried when it asked (TableSummary::stable): the sender answered
+//     after every member had applied those, so its entry is as new as anything collected there.
+//     A member that restarted empty gets its table back that way.
+// A member knows S only from the coordinator, so after each start it holds gossip back, parks
+// ops and drops repairs until a notice names this run of the member (its incarnation, which it
+// reports with its marks): S computed from that member's earlier run's marks may be ahead of
+// what it holds now, and any copy it took before knowing S could be one the others collected.
+// Its own log's writes (Write::recovered) are its own state and are applied at once.
+//
 // Outputs: a reply per op (to the coordinator), the writes first applied here (to gossip to the
 // other members), the table itself, and the applied marks as a version vector.
 #ifndef EDDY_KVS_CORE_MEMBER_STORE_H_
@@ -53,6 +71,9 @@ struct Write {
   // The stamp of the write the coordinator sent the origin before this one (0: none; repairs
   // carry 0 too). A receiver raises its mark for the origin only when it holds that one.
   uint64_t prev = 0;
+  // Read back from this member's own log (durable_log.h), never sent: applied as is, before the
+  // member knows the stable stamp.
+  bool recovered = false;
 
   template <class Archive>
   void serialize(Archive& archive) {
@@ -74,11 +95,29 @@ struct Repair {
   std::vector<uint64_t> digests;
   std::vector<uint64_t> covers;  // applied marks: the stamp of each origin, by member id
   std::vector<Version> fills;    // (origin, this member's mark for it), for stuck origins
+  uint64_t stable = 0;           // the summary's stable stamp (TableSummary::stable), echoed
 
   template <class Archive>
   void serialize(Archive& archive) {
-    archive(entries, differing, digests, covers, fills);
+    archive(entries, differing, digests, covers, fills, stable);
   }
+};
+
+// When a replica drops its tombstones (see the header comment).
+enum class TombstoneCollection {
+  kNever,       // kept for good (a replicated store whose coordinator sends no notices)
+  kAtOnce,      // as soon as written: a single store, which no late copy of a write can reach
+  kWhenStable,  // once below the stable stamp from the coordinator's notices
+};
+
+struct MemberStoreOptions {
+  bool gossips = true;  // false: a single store, nothing to gossip
+  TombstoneCollection collection = TombstoneCollection::kNever;
+  // Positive: the store reports all its applied marks this often (MemberStore::mark_reports),
+  // and with report_marks_raised also after each tick that raised them (what acknowledgements
+  // wait for; the stable stamp can wait for the periodic report).
+  Duration report_marks_every = Duration::zero();
+  bool report_marks_raised = false;
 };
 
 namespace internal {
@@ -104,6 +143,18 @@ std::vector<uint64_t> bucket_digests(const TableView<Key, typename Model::Value>
   return digests;
 }
 
+// What a member keeps across ticks besides its table and marks, as counters that only grow.
+enum class Counter : uint32_t {
+  kNextWrite = 0,    // the number of the next numbered write this member applies
+  kStable = 1,       // the highest stable stamp the coordinator has sent (0: none yet)
+  kIncarnation = 2,  // this run of the member: the instant its first tick started, in ns
+  kGreeted = 3,      // the highest incarnation of this member a coordinator notice named
+};
+struct CounterValue {
+  Counter counter = Counter::kNextWrite;
+  uint64_t value = 0;
+};
+
 // What a member processes in a tick, in order.
 struct AppliedMark {
   Version applied;  // a (origin, stamp) high-water mark as of the last tick
@@ -111,41 +162,59 @@ struct AppliedMark {
 struct ParkedOp {
   MemberOp op;  // an op that waits for its session's earlier writes to arrive here
 };
-struct NextWrite {
-  uint64_t seq = 0;  // the number of the next numbered write this member applies
-};
 template <class Model>
-using MemberEvent =
-    std::variant<AppliedMark, NextWrite, Write<Model>, Repair<Model>, ParkedOp, MemberOp>;
+struct HeldWrite {
+  Write<Model> write;  // gossip that arrived before this run of the member knew the stable stamp
+};
+// Makes the next tick happen: what waited for the stable stamp goes on then, not whenever
+// something else arrives (held writes and parked ops do not cause ticks by themselves).
+struct Wake {};
+template <class Model>
+using MemberEvent = std::variant<AppliedMark, CounterValue, Write<Model>, Repair<Model>,
+                                 HeldWrite<Model>, ParkedOp, MemberOp, Wake>;
 
 // What processing an event produced; partition() sends each kind to its one consumer.
 template <class Model>
 struct TableWrite {
   Key key;
-  typename Model::Value value;
+  std::optional<typename Model::Value> value;  // none: the key's entry is dropped
   Version raised;  // the applied mark this write raised (none: it raised none)
 };
 template <class Model>
 using MemberStep = std::variant<TableWrite<Model>, Write<Model>, MemberReply, ParkedOp, MemberOp,
-                                AppliedMark, NextWrite>;
+                                AppliedMark, CounterValue, HeldWrite<Model>, Wake>;
 
 // The in-tick state of a member's ordered pass: this tick's writes so far, and what has been
 // applied (the last tick's marks, raised by this tick's writes).
 template <class Model>
 struct MemberPass {
   using Value = typename Model::Value;
+  // This tick's writes, merged per key, and the keys whose entry in the last tick's table no
+  // longer counts (collected this tick: their value here, if any, replaces it).
   absl::flat_hash_map<Key, Value> written;
+  absl::flat_hash_set<Key> erased;
   VersionVector applied;
   bool write_parked = false;  // a write of this member's waits for its session's writes
   // The ops parked again this tick (they come before new ops): a copy the coordinator resent
   // of one of them is dropped, not parked twice (the parked one answers).
   absl::flat_hash_set<RequestRef> parked;
   uint64_t next_write = 0;  // numbered writes (MemberOp::write_seq) are applied in order
+  uint64_t stable = 0;
+  uint64_t incarnation = 0;
+  uint64_t greeted = 0;
   bool gossips = true;
+  TombstoneCollection collection = TombstoneCollection::kNever;
+
+  bool when_stable() const { return collection == TombstoneCollection::kWhenStable; }
+  // Under kWhenStable, whether a coordinator notice has named this run of the member, so that
+  // `stable` is what it goes by.
+  bool knows_stable() const {
+    return !when_stable() || (incarnation != 0 && greeted == incarnation);
+  }
 
   // The value of `key` now: the last tick's table merged with this tick's writes so far.
   std::optional<Value> current(const TableView<Key, Value>& table, const Key& key) const {
-    const Value* prior = table.find(key);
+    const Value* prior = erased.contains(key) ? nullptr : table.find(key);
     auto it = written.find(key);
     if (it == written.end()) return prior != nullptr ? std::optional<Value>(*prior) : std::nullopt;
     if (prior == nullptr) return it->second;
@@ -154,12 +223,21 @@ struct MemberPass {
     return merged;
   }
 
+  // Raises a counter; false when it was there already.
+  template <class Out>
+  bool count(Counter counter, uint64_t& field, uint64_t value, Out& out) {
+    if (value <= field) return false;
+    field = value;
+    out.push_back(CounterValue{counter, value});
+    return true;
+  }
+
   // Applies a write: remembers it for later reads of this tick, and emits it to the table (and,
   // when `local`, to gossip, naming `prev` as the origin's write before it). With `raise`, the
   // write's origin mark rises to its stamp.
   template <class Out>
-  void apply(Key key, Value value, Version version, bool local, Out& out, bool raise = true,
-             uint64_t prev = 0) {
+  void apply(const TableView<Key, Value>& table, Key key, Value value, Version version, bool local,
+             Out& out, bool raise = true, uint64_t prev = 0) {
     auto [it, inserted] = written.try_emplace(key, value);
     if (!inserted) it->second.merge(value);
     if (local && gossips) out.push_back(Write<Model>{key, value, version, prev});
@@ -167,7 +245,59 @@ struct MemberPass {
       applied.raise(version);
       out.push_back(AppliedMark{version});
     }
-    out.push_back(TableWrite<Model>{std::move(key), std::move(value), raise ? version : Version{}});
+    const Version raised = raise ? version : Version{};
+    // A single store collects a tombstone as soon as it holds one.
+    if (collection == TombstoneCollection::kAtOnce && has_deletes(value, kEveryStamp)) {
+      out.push_back(TableWrite<Model>{key, std::move(value), raised});
+      collect_key(table, key, kEveryStamp, out);
+      return;
+    }
+    out.push_back(TableWrite<Model>{std::move(key), std::move(value), raised});
+  }
+
+  static constexpr uint64_t kEveryStamp = ~uint64_t{0};
+
+  // Whether `value` holds a delete stamped at or below `bound`.
+  static bool has_deletes(const Value& value, uint64_t bound) {
+    bool found = false;
+    Model::for_each_write(value,
+                          [&](Version v, bool deleted) { found |= deleted && v.stamp <= bound; });
+    return found;
+  }
+
+  // Drops the deletes stamped at or below `bound` from `key`'s value now; the table entry is
+  // replaced by what is left, or dropped when nothing is.
+  template <class Out>
+  void collect_key(const TableView<Key, Value>& table, const Key& key, uint64_t bound, Out& out) {
+    std::optional<Value> now = current(table, key);
+    if (!now || !has_deletes(*now, bound)) return;
+    const bool left = Model::drop_versions(
+        *now, [bound](Version v, bool deleted) { return deleted && v.stamp <= bound; });
+    erased.insert(key);
+    out.push_back(TableWrite<Model>{key, std::nullopt, Version{}});
+    if (left) {
+      written.insert_or_assign(key, *now);
+      out.push_back(TableWrite<Model>{key, std::move(*now), Version{}});
+    } else {
+      written.erase(key);
+    }
+  }
+
+  // Drops every delete at or below `bound` from the table and this tick's writes. Reads every
+  // entry (cheaply: a version check each); runs when the stable stamp rises.
+  template <class Out>
+  void collect(const TableView<Key, Value>& table, uint64_t bound, Out& out) {
+    std::vector<Key> keys;
+    table.for_each([&](const Key& key, const Value& value) {
+      if (!written.contains(key) && !erased.contains(key) && has_deletes(value, bound)) {
+        keys.push_back(key);
+      }
+    });
+    for (const auto& entry : written) keys.push_back(entry.first);  // collect_key reads them
+    // In key order: the table's order depends on where its memory is, and runs must replay.
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    for (const Key& key : keys) collect_key(table, key, bound, out);
   }
 
   // Raises the applied mark of `mark.origin` to `mark.stamp`, unless it is there already.
@@ -185,16 +315,14 @@ struct MemberPass {
     const size_t n = repair.digests.size();
     if (n == 0) return false;
     std::vector<uint64_t> mine = bucket_digests<Model>(table, n);
-    for (const auto& [key, value] : written) {
+    auto adjust = [&](const Key& key) {
       uint64_t& bucket = mine[bucket_of(key, n)];
-      const Value* prior = table.find(key);
-      if (prior == nullptr) {
-        bucket += entry_digest<Model>(key, value);
-        continue;
-      }
-      Value merged = *prior;
-      merged.merge(value);
-      bucket += entry_digest<Model>(key, merged) - entry_digest<Model>(key, *prior);
+      if (const Value* prior = table.find(key)) bucket -= entry_digest<Model>(key, *prior);
+      if (std::optional<Value> now = current(table, key)) bucket += entry_digest<Model>(key, *now);
+    };
+    for (const auto& [key, value] : written) adjust(key);
+    for (const Key& key : erased) {
+      if (!written.contains(key)) adjust(key);
     }
     std::vector<bool> sent(n, false);
     for (uint32_t b : repair.differing) {
@@ -229,23 +357,64 @@ class DeleteCounts {
   std::map<uint64_t, uint64_t> counts_;
 };
 
+// The answer to a numbered write applied before (its answer was lost, or this is a late copy),
+// or one stamped at or below the stable stamp: answered again, not applied again (a causal write
+// would supersede its own concurrent siblings; an old one could bring a collected key back).
+inline MemberReply repeated_reply(const MemberOp& op, uint32_t self) {
+  MemberReply reply;
+  reply.kind = op.kind;
+  reply.ref = op.ref;
+  reply.member = self;
+  reply.written = Version{self, op.version.stamp};
+  reply.write_seq = op.write_seq;
+  reply.unanswered_from = op.unanswered_from;
+  reply.repeated = true;
+  return reply;
+}
+
 template <class Model>
 MemberSteps<Model> member_step(Context& ctx, MemberPass<Model>& pass,
                                const TableView<Key, typename Model::Value>& table,
                                MemberEvent<Model>&& event) {
   MemberSteps<Model> out;
+  if (std::holds_alternative<Wake>(event)) return out;
   if (auto* mark = std::get_if<AppliedMark>(&event)) {
     pass.applied.raise(mark->applied);
-  } else if (auto* next = std::get_if<NextWrite>(&event)) {
-    pass.next_write = std::max(pass.next_write, next->seq);
-  } else if (auto* gossip = std::get_if<Write<Model>>(&event)) {
-    const bool contiguous = gossip->prev <= pass.applied.get(gossip->version.origin);
-    pass.apply(std::move(gossip->key), std::move(gossip->value), gossip->version, false, out,
+  } else if (auto* counter = std::get_if<CounterValue>(&event)) {
+    switch (counter->counter) {
+      case Counter::kNextWrite: pass.next_write = std::max(pass.next_write, counter->value); break;
+      case Counter::kStable: pass.stable = std::max(pass.stable, counter->value); break;
+      case Counter::kIncarnation: pass.incarnation = std::max(pass.incarnation, counter->value); break;
+      case Counter::kGreeted: pass.greeted = std::max(pass.greeted, counter->value); break;
+    }
+  } else if (std::holds_alternative<Write<Model>>(event) ||
+             std::holds_alternative<HeldWrite<Model>>(event)) {
+    Write<Model> gossip = std::holds_alternative<Write<Model>>(event)
+                              ? std::get<Write<Model>>(std::move(event))
+                              : std::get<HeldWrite<Model>>(std::move(event)).write;
+    if (!gossip.recovered && !pass.knows_stable()) {
+      out.push_back(HeldWrite<Model>{std::move(gossip)});
+      return out;
+    }
+    if (!gossip.recovered && pass.when_stable() && gossip.version.stamp <= pass.stable) {
+      return out;  // a late copy of a write every member has applied
+    }
+    const bool contiguous = gossip.prev <= pass.applied.get(gossip.version.origin);
+    pass.apply(table, std::move(gossip.key), std::move(gossip.value), gossip.version, false, out,
                contiguous);
   } else if (auto* repair = std::get_if<Repair<Model>>(&event)) {
+    if (!pass.knows_stable()) return out;  // the next round repeats it
     const bool covered = pass.covered_by(table, *repair);
+    const uint64_t stable = pass.when_stable() ? pass.stable : 0;
+    const uint64_t asked_at = repair->stable;
     for (Write<Model>& w : repair->entries) {
-      pass.apply(std::move(w.key), std::move(w.value), Version{}, false, out, false);
+      if (stable != 0 &&
+          !Model::drop_versions(w.value, [&](Version v, bool deleted) {
+            return v.stamp <= stable && (deleted || v.stamp > asked_at);
+          })) {
+        continue;
+      }
+      pass.apply(table, std::move(w.key), std::move(w.value), Version{}, false, out, false);
     }
     for (const Version& fill : repair->fills) pass.raise_mark(fill, out);
     if (covered) {
@@ -266,26 +435,33 @@ MemberSteps<Model> member_step(Context& ctx, MemberPass<Model>& pass,
     // order they came, so a write behind a parked one parks too.
     const bool numbered = write && op.write_seq != 0;
     pass.raise_mark(Version{self, op.own_floor}, out);  // given up under --ack=local (types.h)
-    if (op.kind == OpKind::kFloor) return out;
-    if (numbered && op.unanswered_from > pass.next_write) {
-      pass.next_write = op.unanswered_from;
-      out.push_back(NextWrite{pass.next_write});
-    }
-    if (numbered && op.write_seq < pass.next_write) {
-      // Applied before: its answer was lost, or this is a late copy. Answer again, without
-      // applying it twice (a causal write would supersede its own concurrent siblings).
-      MemberReply reply;
-      reply.kind = op.kind;
-      reply.ref = op.ref;
-      reply.member = self;
-      reply.written = Version{self, op.version.stamp};
-      reply.write_seq = op.write_seq;
-      reply.unanswered_from = op.unanswered_from;
-      reply.repeated = true;
-      out.push_back(std::move(reply));
+    if (op.kind == OpKind::kFloor) {
+      if (!pass.when_stable()) return out;
+      const bool greeted = op.incarnation != 0 && op.incarnation == pass.incarnation &&
+                           pass.count(Counter::kGreeted, pass.greeted, op.incarnation, out);
+      if (greeted) out.push_back(Wake{});
+      const bool rose = pass.count(Counter::kStable, pass.stable, op.stable, out);
+      // Also when first greeted: the stamp may have come earlier, in a notice naming an earlier
+      // run, and what this run's log gave back may hold tombstones below it.
+      if (pass.knows_stable() && (rose || greeted)) pass.collect(table, pass.stable, out);
       return out;
     }
-    const bool blocked = numbered ? op.write_seq > pass.next_write : write && pass.write_parked;
+    if (numbered && op.unanswered_from > pass.next_write) {
+      pass.count(Counter::kNextWrite, pass.next_write, op.unanswered_from, out);
+    }
+    if (numbered && op.write_seq < pass.next_write) {
+      out.push_back(repeated_reply(op, self));
+      return out;
+    }
+    if (numbered && pass.knows_stable() && pass.when_stable() && op.version.stamp <= pass.stable) {
+      // Every member has applied it (this one perhaps in an earlier run): applying it now could
+      // bring back a key whose tombstone was collected.
+      pass.count(Counter::kNextWrite, pass.next_write, op.write_seq + 1, out);
+      out.push_back(repeated_reply(op, self));
+      return out;
+    }
+    const bool blocked = (numbered ? op.write_seq > pass.next_write : write && pass.write_parked) ||
+                         !pass.knows_stable();
     if (!pass.applied.covers(op.needs) || blocked) {
       // A resent copy of an op parked here waits as the parked one does: it is dropped, and the
       // parked one answers. One that can go on (what it says of the coordinator's writes, taken
@@ -296,10 +472,7 @@ MemberSteps<Model> member_step(Context& ctx, MemberPass<Model>& pass,
       pass.parked.insert(op.ref);
       out.push_back(ParkedOp{std::move(op)});
     } else if (write) {
-      if (numbered) {
-        pass.next_write = op.write_seq + 1;
-        out.push_back(NextWrite{pass.next_write});
-      }
+      if (numbered) pass.count(Counter::kNextWrite, pass.next_write, op.write_seq + 1, out);
       op.version.origin = self;
       std::optional<typename Model::Value> now;
       if (Model::kReadsBeforeWrite || op.kind == OpKind::kDelete) now = pass.current(table, op.key);
@@ -308,14 +481,14 @@ MemberSteps<Model> member_step(Context& ctx, MemberPass<Model>& pass,
       reply.ref = op.ref;
       reply.member = self;
       reply.written = op.version;
-      reply.count = now && Model::live(*now) ? 1 : 0;  // DEL counts the keys it removed
+      reply.count = now && Model::live(*now) ? 1 : 0;  // DEL counts the keys it removes
       reply.write_seq = op.write_seq;
       reply.unanswered_from = op.unanswered_from;
       std::optional<std::string> bytes;
       if (op.kind == OpKind::kPut) bytes = std::move(op.value);
       auto value = Model::write(std::move(bytes), op.version, now ? &*now : nullptr);
       const bool contiguous = op.prev_stamp <= pass.applied.get(self);
-      pass.apply(std::move(op.key), std::move(value), op.version, true, out, contiguous,
+      pass.apply(table, std::move(op.key), std::move(value), op.version, true, out, contiguous,
                  op.prev_stamp);
       out.push_back(std::move(reply));
     } else if (op.kind == OpKind::kGet) {
@@ -347,71 +520,65 @@ struct MemberStore {
   // What the table holds, as applied marks (the stamp of each origin, by member id), after each
   // tick.
   Singleton<std::vector<uint64_t>, Tick<L>, Bounded> applied_marks;
+  // The highest stable stamp the coordinator has sent, after each tick (0: none yet).
+  Singleton<uint64_t, Tick<L>, Bounded> stable;
+  // With MemberStoreOptions::report_marks_every: (with report_marks_raised) for each tick that
+  // raised this member's applied marks, the marks it raised (one version per origin, the
+  // highest; a repair raises them only when it covers this table, after its entries were
+  // applied), and every report_marks_every all of them (a report lost on a connection that died would otherwise
+  // hold the coordinator back until that origin's next write); each with this run's
+  // incarnation, and one with no marks in the first tick. Marks only grow within a run, so a
+  // receiver that keeps the maximum per origin and run knows what this member has applied.
+  Stream<MarkReport, L, Unbounded, TotalOrder> mark_reports;
 
   // Every write applied in each tick (this member's own, gossiped, repaired and recovered
   // ones), in the order applied, as the table received them, each with the version of the
   // applied mark it raised (Version{} when it raised none: gossip after a gap, a repair's
   // entries): what a write-ahead log records, so that recovery never raises a mark over a gap.
+  // Tombstones collected are not among them: recovery brings them back, to be collected again.
   // Each call adds the operators that copy them out; a store that never calls it pays nothing.
   Stream<Write<Model>, Tick<L>, Bounded, TotalOrder> applied_writes() const {
-    return table_writes_.map([](internal::MemberStep<Model> s) {
-      auto w = std::get<internal::TableWrite<Model>>(std::move(s));
-      return Write<Model>{std::move(w.key), std::move(w.value), w.raised};
-    });
-  }
-  // For each tick that raised this member's applied marks, the marks it raised (one version
-  // per origin, the highest; a repair raises them only when it covers this table, after its
-  // entries were applied). Marks only grow, so a receiver that keeps
-  // the maximum per origin knows what this member has applied. Each call adds operators.
-  Stream<std::vector<Version>, L, Unbounded, TotalOrder> marks_raised() const {
-    return marks_
-        .map([](internal::MemberStep<Model> s) {
-          return std::get<internal::AppliedMark>(s).applied;
+    return table_writes_
+        .filter([](const internal::MemberStep<Model>& s) {
+          return std::get<internal::TableWrite<Model>>(s).value.has_value();
         })
-        .fold(std::vector<Version>(),
-              [](std::vector<Version>& out, Version v) {
-                if (v.stamp == 0) return;
-                for (Version& m : out) {
-                  if (m.origin == v.origin) {
-                    m.stamp = std::max(m.stamp, v.stamp);
-                    return;
-                  }
-                }
-                out.push_back(v);
-              })
-        .filter([](const std::vector<Version>& raised) { return !raised.empty(); })
-        .all_ticks();
+        .map([](internal::MemberStep<Model> s) {
+          auto& w = std::get<internal::TableWrite<Model>>(s);
+          return Write<Model>{std::move(w.key), std::move(*w.value), w.raised};
+        });
   }
 
   Steps table_writes_;  // the ordered pass's TableWrite steps (for applied_writes())
-  Steps marks_;         // its AppliedMark steps (for marks_raised())
 };
 
-// Builds a replica at `ops`' location. `gossip` is what other replicas applied first, `repairs`
-// their answers to this replica's summaries; with `gossips` false (a single store) nothing is
-// emitted to gossip.
+// Builds a replica at `ops`' location. `gossip` is what other replicas applied first (and what
+// this one's log gave back, Write::recovered), `repairs` their answers to this replica's
+// summaries.
 template <class Model, class L, class O1, class O2, class O3>
 MemberStore<Model, L> member_store(const Stream<MemberOp, L, Unbounded, O1>& ops,
                                    const Stream<Write<Model>, L, Unbounded, O2>& gossip,
                                    const Stream<Repair<Model>, L, Unbounded, O3>& repairs,
-                                   bool gossips = true) {
+                                   MemberStoreOptions options = {}) {
   using Value = typename Model::Value;
   using Event = internal::MemberEvent<Model>;
   using Step = internal::MemberStep<Model>;
+  using internal::Counter;
   const L& where = ops.location();
   const Tick<L> tick = where.tick();
 
-  // The table and the applied marks are made below from this tick's writes; the ordered pass
-  // reads them as the previous tick left them.
+  // The table, the applied marks and the counters are made below from this tick's steps; the
+  // ordered pass reads them as the previous tick left them.
   auto [table_ref, table_now] =
       tick.template forward_ref<KeyedSingleton<Key, Value, Tick<L>, Bounded>>();
   auto [marks_ref, marks_now] =
       tick.template forward_ref<KeyedSingleton<uint32_t, uint64_t, Tick<L>, Bounded>>();
   auto [parked_ref, parked_now] =
       tick.template forward_ref<Stream<internal::ParkedOp, Tick<L>, Bounded>>();
-  // The next numbered write, under the single key 0.
-  auto [next_ref, next_now] =
+  auto [held_ref, held_now] =
+      tick.template forward_ref<Stream<internal::HeldWrite<Model>, Tick<L>, Bounded>>();
+  auto [counters_ref, counters_now] =
       tick.template forward_ref<KeyedSingleton<uint32_t, uint64_t, Tick<L>, Bounded>>();
+  auto [wake_ref, wake_now] = tick.template forward_ref<Stream<internal::Wake, Tick<L>, Bounded>>();
 
   auto events =
       marks_now.defer_tick()
@@ -420,12 +587,16 @@ MemberStore<Model, L> member_store(const Stream<MemberOp, L, Unbounded, O1>& ops
             return internal::AppliedMark{Version{mark.first, mark.second}};
           })
           .assume_ordered()  // high-water marks: their order does not matter
-          .chain(next_now.defer_tick()
+          .chain(counters_now.defer_tick()
                      .entries()
-                     .map([](std::pair<uint32_t, uint64_t> next) -> Event {
-                       return internal::NextWrite{next.second};
+                     .map([](std::pair<uint32_t, uint64_t> c) -> Event {
+                       return internal::CounterValue{static_cast<Counter>(c.first), c.second};
                      })
                      .assume_ordered())
+          .chain(wake_now.defer_tick().map([](internal::Wake w) -> Event { return w; }))
+          .chain(held_now.defer_tick_lazy().map([](internal::HeldWrite<Model> h) -> Event {
+            return h;
+          }))
           .chain(gossip.batch(tick).assume_ordered().map([](Write<Model> w) -> Event { return w; }))
           .chain(
               repairs.batch(tick).assume_ordered().map([](Repair<Model> r) -> Event { return r; }))
@@ -433,7 +604,8 @@ MemberStore<Model, L> member_store(const Stream<MemberOp, L, Unbounded, O1>& ops
           .chain(ops.batch(tick).assume_ordered().map([](MemberOp op) -> Event { return op; }));
 
   internal::MemberPass<Model> pass;
-  pass.gossips = gossips;
+  pass.gossips = options.gossips;
+  pass.collection = options.collection;
   auto steps = table_now.defer_tick().scan_over(
       events, pass,
       [](Context& ctx, internal::MemberPass<Model>& pass, const TableView<Key, Value>& table,
@@ -442,25 +614,42 @@ MemberStore<Model, L> member_store(const Stream<MemberOp, L, Unbounded, O1>& ops
       });
   // Each kind of step goes to its one consumer, moved, not copied (the branch is the variant's
   // alternative index).
-  auto [table_writes, gossip_writes, replies, parked, table_queries, marks, next_writes] =
-      steps.template partition<7>([](const Step& s) { return s.index(); });
-  next_ref.complete(
-      next_writes
-          .map([](Step s) { return std::pair(uint32_t{0}, std::get<internal::NextWrite>(s).seq); })
+  auto [table_writes, gossip_writes, replies, parked, table_queries, marks, counter_steps, held,
+        wakes] = steps.template partition<9>([](const Step& s) { return s.index(); });
+  wake_ref.complete(wakes.map([](Step) { return internal::Wake{}; }));
+
+  // This run's incarnation: the instant its first tick started (a later run starts later).
+  auto incarnation_seed =
+      where.source_iter(std::vector<int>{0}).batch(tick).map([](Context& ctx, int) {
+        const int64_t ns = ctx.tick_start().since_epoch.count();
+        return std::pair(static_cast<uint32_t>(Counter::kIncarnation),
+                         std::max<uint64_t>(1, static_cast<uint64_t>(ns)));
+      });
+  auto counters =
+      counter_steps
+          .map([](Step s) {
+            const auto c = std::get<internal::CounterValue>(s);
+            return std::pair(static_cast<uint32_t>(c.counter), c.value);
+          })
+          .chain(incarnation_seed.assume_ordered())
           .across_ticks()
-          .reduce_keyed(commutative([](uint64_t& a, uint64_t b) { a = std::max(a, b); })));
+          .reduce_keyed(commutative([](uint64_t& a, uint64_t b) { a = std::max(a, b); }));
+  counters_ref.complete(counters);
+  auto counter_of = [&counters](Counter which) {
+    return counters.entries().fold(
+        uint64_t{0}, commutative([which](uint64_t& out, std::pair<uint32_t, uint64_t> c) {
+          if (c.first == static_cast<uint32_t>(which)) out = c.second;
+        }));
+  };
 
   auto table = ht_build(table_writes.map([](Step s) {
-    auto w = std::get<internal::TableWrite<Model>>(std::move(s));
-    return std::pair<Key, Value>(std::move(w.key), std::move(w.value));
+    auto& w = std::get<internal::TableWrite<Model>>(s);
+    return std::pair<Key, std::optional<Value>>(std::move(w.key), std::move(w.value));
   }));
   table_ref.complete(table);
+  auto raised = marks.map([](Step s) { return std::get<internal::AppliedMark>(s).applied; });
   auto applied_marks =
-      marks
-          .map([](Step s) {
-            const Version v = std::get<internal::AppliedMark>(s).applied;
-            return std::pair(v.origin, v.stamp);
-          })
+      raised.map([](Version v) { return std::pair(v.origin, v.stamp); })
           .across_ticks()
           .reduce_keyed(commutative([](uint64_t& a, uint64_t b) { a = std::max(a, b); }));
   marks_ref.complete(applied_marks);
@@ -472,6 +661,8 @@ MemberStore<Model, L> member_store(const Stream<MemberOp, L, Unbounded, O1>& ops
       }));
   parked_ref.complete(
       parked.map([](Step s) { return std::get<internal::ParkedOp>(std::move(s)); }));
+  held_ref.complete(
+      held.map([](Step s) { return std::get<internal::HeldWrite<Model>>(std::move(s)); }));
 
   // DBSIZE and EDDY.MEMBERS read the whole table, as it stands after this tick.
   auto table_answers =
@@ -481,7 +672,11 @@ MemberStore<Model, L> member_store(const Stream<MemberOp, L, Unbounded, O1>& ops
                     reply.kind = op.kind;
                     reply.ref = op.ref;
                     view.for_each([&](const Key& key, const Value& value) {
-                      if (Model::live(value)) ++reply.count;
+                      if (Model::live(value)) {
+                        ++reply.count;
+                      } else {
+                        ++reply.tombstones;
+                      }
                       if (op.kind == OpKind::kDigest) {
                         reply.digest += internal::entry_digest<Model>(key, value);
                       }
@@ -501,16 +696,61 @@ MemberStore<Model, L> member_store(const Stream<MemberOp, L, Unbounded, O1>& ops
           });
   auto local_writes =
       gossip_writes.map([](Step s) { return std::get<Write<Model>>(std::move(s)); }).all_ticks();
-  return MemberStore<Model, L>{all_replies, local_writes, table, applied, table_writes, marks};
+
+  Stream<MarkReport, L, Unbounded, TotalOrder> reports =
+      where.source_iter(std::vector<MarkReport>{});
+  if (options.report_marks_every > Duration::zero()) {
+    // All marks now and then, and an empty report in the first tick (the coordinator learns
+    // of this run at once).
+    auto periodic =
+        where.source_interval(options.report_marks_every)
+            .batch(tick)
+            .cross_singleton(applied)
+            .map([](std::pair<Instant, std::vector<uint64_t>> now) {
+              std::vector<Version> marks;
+              for (uint32_t origin = 0; origin < now.second.size(); ++origin) {
+                if (now.second[origin] > 0) marks.push_back(Version{origin, now.second[origin]});
+              }
+              return marks;
+            })
+            .assume_ordered()
+            .chain(where.source_iter(std::vector<int>{0}).batch(tick).map([](int) {
+              return std::vector<Version>();
+            }));
+    if (options.report_marks_raised) {
+      // Per tick that raised any, the highest raised per origin.
+      auto raised_now =
+          raised.fold(std::vector<Version>(), [](std::vector<Version>& out, Version v) {
+            if (v.stamp == 0) return;
+            for (Version& m : out) {
+              if (m.origin == v.origin) {
+                m.stamp = std::max(m.stamp, v.stamp);
+                return;
+              }
+            }
+            out.push_back(v);
+          });
+      periodic = raised_now.into_stream()
+                     .filter([](const std::vector<Version>& marks) { return !marks.empty(); })
+                     .chain(periodic);
+    }
+    reports = periodic.cross_singleton(counter_of(Counter::kIncarnation))
+                  .map([](std::pair<std::vector<Version>, uint64_t> r) {
+                    return MarkReport{r.second, std::move(r.first)};
+                  })
+                  .all_ticks();
+  }
+  return MemberStore<Model, L>{all_replies,    local_writes, table, applied,
+                               counter_of(Counter::kStable), reports, table_writes};
 }
 
 // A replica without repairs.
 template <class Model, class L, class O1, class O2>
 MemberStore<Model, L> member_store(const Stream<MemberOp, L, Unbounded, O1>& ops,
                                    const Stream<Write<Model>, L, Unbounded, O2>& gossip,
-                                   bool gossips = true) {
+                                   MemberStoreOptions options = {}) {
   return member_store<Model>(ops, gossip, ops.location().source_iter(std::vector<Repair<Model>>{}),
-                             gossips);
+                             options);
 }
 
 }  // namespace eddy::kvs

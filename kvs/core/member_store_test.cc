@@ -2,6 +2,10 @@
 // GETs that wait for the writes their session needs.
 #include "kvs/core/member_store.h"
 
+#include <optional>
+#include <string>
+#include <vector>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -181,6 +185,144 @@ TEST(MemberStoreTest, CausalWritesThatSawEachOtherCollapseAndConcurrentOnesAreSi
   ops_in.send(get(4, "k"));
   h.run();
   EXPECT_THAT(replies.values().back().values, ElementsAre("d"));
+}
+
+// A replica that collects tombstones below the stable stamp, fed ops, gossip and repairs.
+struct CollectingStore {
+  static MemberStoreOptions options() {
+    MemberStoreOptions o;
+    o.collection = TombstoneCollection::kWhenStable;
+    o.report_marks_every = std::chrono::seconds(1);
+    return o;
+  }
+  Flow flow;
+  Process p = flow.process("store");
+  std::pair<ChannelSender<MemberOp>, Stream<MemberOp, Process>> ops = p.source_channel<MemberOp>();
+  std::pair<ChannelSender<Write<LwwModel>>, Stream<Write<LwwModel>, Process>> gossip =
+      p.source_channel<Write<LwwModel>>();
+  std::pair<ChannelSender<Repair<LwwModel>>, Stream<Repair<LwwModel>, Process>> repairs =
+      p.source_channel<Repair<LwwModel>>();
+  MemberStore<LwwModel, Process> store =
+      member_store<LwwModel>(ops.second, gossip.second, repairs.second, options());
+  Collected<MemberReply> replies = store.replies.collect();
+  Collected<MarkReport> reports = store.mark_reports.collect();
+  testing::Harness h{flow};
+
+  // A coordinator notice naming this run of the store.
+  MemberOp notice(uint64_t stable) {
+    MemberOp op;
+    op.kind = OpKind::kFloor;
+    op.stable = stable;
+    op.incarnation = reports.values().at(0).incarnation;
+    return op;
+  }
+  void gossip_write(Key key, std::optional<std::string> value, uint64_t stamp, uint64_t prev) {
+    const Version v{1, stamp};
+    gossip.first.send(Write<LwwModel>{key, LwwModel::write(std::move(value), v, nullptr), v, prev});
+  }
+  // What GET `key` answers now ("miss" or the value), and (live keys, tombstones) held.
+  std::string read(const Key& key) {
+    replies.clear();
+    ops.first.send(get(99, key));
+    h.run();
+    return replies.values().empty()         ? "unanswered"
+           : replies.values()[0].values.empty() ? "miss"
+                                                : replies.values()[0].values[0];
+  }
+  std::pair<uint64_t, uint64_t> held() {
+    replies.clear();
+    MemberOp op;
+    op.kind = OpKind::kDigest;
+    ops.first.send(op);
+    h.run();
+    return {replies.values().at(0).count, replies.values().at(0).tombstones};
+  }
+};
+
+// Named scenario "tombstone collection racing a late write", at one replica: a delete is
+// collected once the stable stamp passes it, and then every late copy of the older write it
+// deleted (a duplicated gossip message, a repair computed before the delete, a resent op) stays
+// out, so the key never comes back.
+TEST(MemberStoreTest, ACollectedKeyNeverComesBackFromALateCopyOfAnOlderWrite) {
+  CollectingStore s;
+  s.h.run();  // the first tick reports this run's incarnation
+  ASSERT_EQ(s.reports.size(), 1u);
+  EXPECT_NE(s.reports.values()[0].incarnation, 0u);
+
+  // Before a notice names this run, gossip is held and reads wait.
+  s.gossip_write("k", "old", 10, 0);
+  EXPECT_EQ(s.read("k"), "unanswered");
+  s.ops.first.send(s.notice(0));
+  s.h.run();
+  s.h.run();
+  EXPECT_EQ(s.replies.values().at(0).values, std::vector<std::string>{"old"});
+
+  s.gossip_write("k", std::nullopt, 20, 10);  // the delete
+  s.h.run();
+  EXPECT_EQ(s.held(), (std::pair<uint64_t, uint64_t>(0, 1))) << "a tombstone";
+  s.ops.first.send(s.notice(25));
+  s.h.run();
+  EXPECT_EQ(s.held(), (std::pair<uint64_t, uint64_t>(0, 0))) << "collected";
+
+  // Late copies of the write the delete removed.
+  s.replies.clear();
+  s.gossip_write("k", "old", 10, 0);
+  Repair<LwwModel> stale;  // answers a summary sent before this member knew any stable stamp
+  stale.entries.push_back(Write<LwwModel>{
+      "k", LwwModel::write(std::string("old"), Version{1, 10}, nullptr), Version{}});
+  s.repairs.first.send(stale);
+  MemberOp resent = put(7, "k", "resent", 15);
+  resent.write_seq = 1;
+  resent.unanswered_from = 1;
+  s.ops.first.send(resent);
+  s.h.run();
+  ASSERT_EQ(s.replies.size(), 1u);
+  EXPECT_TRUE(s.replies.values()[0].repeated) << "answered, not applied";
+  EXPECT_EQ(s.read("k"), "miss");
+  EXPECT_EQ(s.held(), (std::pair<uint64_t, uint64_t>(0, 0)));
+
+  // A repair's live entry at or below the stable stamp its summary carried is taken (a member
+  // that restarted empty gets its table back so); one above it but below the stable stamp is
+  // not (the sender may have answered before a delete reached it).
+  Repair<LwwModel> fresh;
+  fresh.stable = 22;
+  fresh.entries.push_back(Write<LwwModel>{
+      "kept", LwwModel::write(std::string("x"), Version{1, 12}, nullptr), Version{}});
+  fresh.entries.push_back(Write<LwwModel>{
+      "maybe-deleted", LwwModel::write(std::string("y"), Version{1, 23}, nullptr), Version{}});
+  s.repairs.first.send(fresh);
+  s.h.run();
+  EXPECT_EQ(s.read("kept"), "x");
+  EXPECT_EQ(s.read("maybe-deleted"), "miss");
+
+  // Newer writes go on as ever.
+  s.gossip_write("k", "new", 30, 20);
+  s.h.run();
+  EXPECT_EQ(s.read("k"), "new");
+}
+
+TEST(MemberStoreTest, ASingleStoreDropsATombstoneAtOnce) {
+  Flow flow;
+  auto p = flow.process("store");
+  auto [ops_in, ops] = p.source_channel<MemberOp>();
+  auto [gossip_in, gossip] = p.source_channel<Write<LwwModel>>();
+  MemberStoreOptions options;
+  options.gossips = false;
+  options.collection = TombstoneCollection::kAtOnce;
+  auto store = member_store<LwwModel>(ops, gossip, options);
+  auto replies = store.replies.collect();
+  testing::Harness h(flow);
+  MemberOp digest;
+  digest.kind = OpKind::kDigest;
+  ops_in.send_batch({put(0, "k", "v", 10), put(1, "j", "w", 11), del(2, "k", 12), get(3, "k")});
+  h.run();
+  ops_in.send(digest);
+  h.run();
+  ASSERT_EQ(replies.size(), 5u);
+  EXPECT_EQ(replies.values()[2].count, 1u) << "DEL removed one key";
+  EXPECT_TRUE(replies.values()[3].values.empty());
+  EXPECT_EQ(replies.values()[4].count, 1u);
+  EXPECT_EQ(replies.values()[4].tombstones, 0u);
 }
 
 }  // namespace

@@ -121,11 +121,28 @@ struct MemberOp {
   // them) instead of waiting for them forever. 0 under quorum and all: lost writes come back
   // from the members that hold them.
   uint64_t own_floor = 0;
+  // kFloor, when the coordinator collects tombstones: the stable stamp (every write stamped at
+  // or below it is applied at every member, and none is made again), and the incarnation of the
+  // receiving member its marks were last reported by (member_store.h); 0 otherwise.
+  uint64_t stable = 0;
+  uint64_t incarnation = 0;
 
   template <class Archive>
   void serialize(Archive& archive) {
     archive(kind, ref, key, value, version, needs, write_seq, unanswered_from, prev_stamp,
-            own_floor);
+            own_floor, stable, incarnation);
+  }
+};
+
+// What a member reports of its applied marks: for some origins, the highest stamp applied; and
+// which run of the member says so (its incarnation: the instant that run started, member_store.h).
+struct MarkReport {
+  uint64_t incarnation = 0;
+  std::vector<Version> marks;
+
+  template <class Archive>
+  void serialize(Archive& archive) {
+    archive(incarnation, marks);
   }
 };
 
@@ -142,6 +159,7 @@ struct MemberReply {
   // kCount: live keys. kDigest: live keys, and the digest of the whole table.
   uint64_t count = 0;
   uint64_t digest = 0;
+  uint64_t tombstones = 0;  // kCount, kDigest: keys held only as tombstones
   // A numbered write's number and the op's unanswered_from (MemberOp), and whether this
   // answers a copy of a write applied before: the member fills in a repeated DEL's count from
   // its first answer (member_store.h).
@@ -151,8 +169,8 @@ struct MemberReply {
 
   template <class Archive>
   void serialize(Archive& archive) {
-    archive(kind, ref, member, values, seen, written, count, digest, write_seq, unanswered_from,
-            repeated);
+    archive(kind, ref, member, values, seen, written, count, digest, tombstones, write_seq,
+            unanswered_from, repeated);
   }
 };
 

@@ -10,7 +10,8 @@
 //
 // Each model gives: Value (a lattice), write() (the value a write makes; causal reads what the
 // member had first), read() (fill a GET reply), live(), for_each_version() (the versions of
-// the writes a value holds) and digest().
+// the writes a value holds; for_each_write() says which are deletes), drop_versions() (remove some of them: collecting deletes every
+// replica has, or ignoring copies of writes every replica has applied) and digest().
 #ifndef EDDY_KVS_CORE_VALUE_MODEL_H_
 #define EDDY_KVS_CORE_VALUE_MODEL_H_
 
@@ -52,6 +53,18 @@ struct LwwModel {
   template <class F>
   static void for_each_version(const Value& value, F&& f) {
     f(Version{static_cast<uint32_t>(value.writer()), value.timestamp()});
+  }
+  // Calls f(version, is_delete) for each write `value` holds.
+  template <class F>
+  static void for_each_write(const Value& value, F&& f) {
+    f(Version{static_cast<uint32_t>(value.writer()), value.timestamp()}, value.is_tombstone());
+  }
+  // Removes the writes `drop(version, is_delete)` holds for; false when none is left (the
+  // key then has no value at all).
+  template <class Drop>
+  static bool drop_versions(Value& value, Drop&& drop) {
+    return !drop(Version{static_cast<uint32_t>(value.writer()), value.timestamp()},
+                 value.is_tombstone());
   }
   static uint64_t digest(const Value& value) {
     return mix64(value.timestamp() * 0x9e3779b97f4a7c15ULL + value.writer()) ^
@@ -97,6 +110,19 @@ struct CausalModel {
   template <class F>
   static void for_each_version(const Value& value, F&& f) {
     for (const auto& sibling : value.siblings()) f(sibling.value.version);
+  }
+  template <class F>
+  static void for_each_write(const Value& value, F&& f) {
+    for (const auto& sibling : value.siblings()) {
+      f(sibling.value.version, !sibling.value.bytes.has_value());
+    }
+  }
+  template <class Drop>
+  static bool drop_versions(Value& value, Drop&& drop) {
+    value.remove_if([&](const Value::Sibling& sibling) {
+      return drop(sibling.value.version, !sibling.value.bytes.has_value());
+    });
+    return !value.empty();
   }
   static uint64_t digest(const Value& value) {
     uint64_t h = 0;

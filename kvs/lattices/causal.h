@@ -87,6 +87,14 @@ class Causal {
     return true;
   }
 
+  // Removes the siblings `pred(sibling)` holds for: a store collecting delete versions that
+  // every replica has. What remains is still an antichain in order. Not a lattice operation (it
+  // moves down): every replica must remove the same siblings for the replicas to agree.
+  template <class Pred>
+  void remove_if(Pred pred) {
+    std::erase_if(siblings_, pred);
+  }
+
   friend bool operator==(const Causal&, const Causal&) = default;
 
   // Wire form: Cereal's vector of siblings (count, then each clock and value). Decoding

@@ -7,8 +7,8 @@
 //
 // Two admin commands look inside a replicated store:
 //   EDDY.MEMBERS            for every member: [id, live keys, digest of its whole table (hex),
-//                           client ops the coordinator has routed to it]; equal digests mean
-//                           equal tables.
+//                           client ops the coordinator has routed to it, tombstones it still
+//                           holds]; equal digests mean equal tables.
 //   EDDY.GETFROM member key the value `member` holds for `key`, read there directly (no session
 //                           guarantees: it shows what that replica has right now).
 #ifndef EDDY_KVS_PROTOCOL_COMMANDS_H_

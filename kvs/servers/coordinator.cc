@@ -235,18 +235,39 @@ void Coordinator::resend(Instant now, std::vector<CoordinatorAction>* out) {
     tell_writes(u.member, again);
     out->emplace_back(std::pair(u.member, std::move(again)));
   }
-  // A member that lost writes it answered (it restarted empty) learns that they are given up
-  // even when no op is on its way to it, so reads elsewhere that need them do not wait forever.
-  // The coordinator cannot tell when a member restarted, so every member hears it each time.
-  if (options_.ack != AckPolicy::kLocal) return;
-  for (uint32_t m = 0; m < write_numbers_.size(); ++m) {
-    const MemberId member{m};
-    if (answered_floor(member) == 0) continue;
-    MemberOp notice;
-    notice.kind = OpKind::kFloor;
-    tell_writes(member, notice);
-    out->emplace_back(std::pair(member, std::move(notice)));
+  // Every member hears, even when no op is on its way to it, the stable stamp, and under kLocal
+  // which of its writes are given up (a member that lost writes it answered, by restarting
+  // empty, learns so, and reads elsewhere that need them do not wait forever). The coordinator
+  // cannot tell when a member restarted, so every member hears it each time.
+  advance_stable();
+  for (uint32_t m = 0; m < options_.members; ++m) send_notice(MemberId{m}, out);
+}
+
+void Coordinator::send_notice(MemberId member, std::vector<CoordinatorAction>* out) const {
+  MemberOp notice;
+  notice.kind = OpKind::kFloor;
+  if (options_.ack == AckPolicy::kLocal && member.raw < write_numbers_.size()) {
+    notice.own_floor = answered_floor(member);
   }
+  notice.stable = stable_;
+  notice.incarnation = member.raw < incarnation_.size() ? incarnation_[member.raw] : 0;
+  out->emplace_back(std::pair(member, std::move(notice)));
+}
+
+void Coordinator::advance_stable() {
+  const uint32_t n = options_.members;
+  if (incarnation_.size() < n) return;  // a member has not reported yet
+  for (uint32_t m = 0; m < n; ++m) {
+    if (incarnation_[m] == 0) return;
+  }
+  uint64_t bound = last_stamp_;
+  for (uint32_t origin = 0; origin < n; ++origin) {
+    uint64_t lowest = ~uint64_t{0};
+    for (uint32_t m = 0; m < n; ++m) lowest = std::min(lowest, run_marks_[m].get(origin));
+    const uint64_t last = origin < last_write_stamp_.size() ? last_write_stamp_[origin] : 0;
+    if (lowest < last) bound = std::min(bound, lowest);
+  }
+  stable_ = std::max(stable_, bound);
 }
 
 void Coordinator::on_reply(MemberReply reply, std::vector<CoordinatorAction>* out) {
@@ -289,9 +310,24 @@ void Coordinator::answer_part(Pending& pending) {
 }
 
 void Coordinator::on_marks(const MemberMarks& marks, std::vector<CoordinatorAction>* out) {
-  if (applied_.size() <= marks.member) applied_.resize(marks.member + 1);
-  for (const Version& v : marks.marks) applied_[marks.member].raise(v);
-  for (const Version& v : marks.marks) release_acked(v.origin, out);
+  const uint32_t m = marks.member;
+  if (options_.ack != AckPolicy::kLocal) {
+    if (applied_.size() <= m) applied_.resize(m + 1);
+    for (const Version& v : marks.marks) applied_[m].raise(v);
+    for (const Version& v : marks.marks) release_acked(v.origin, out);
+  }
+  if (incarnation_.size() <= m) {
+    incarnation_.resize(m + 1, 0);
+    run_marks_.resize(m + 1);
+  }
+  if (marks.incarnation < incarnation_[m]) return;  // late news from an earlier run
+  if (marks.incarnation > incarnation_[m]) {
+    // A new run: what the earlier one applied may be gone. It waits for a notice naming it.
+    incarnation_[m] = marks.incarnation;
+    run_marks_[m] = VersionVector();
+    if (options_.resend_after > Duration::zero()) send_notice(MemberId{m}, out);
+  }
+  for (const Version& v : marks.marks) run_marks_[m].raise(v);
 }
 
 uint32_t Coordinator::applied_at(Version version) const {
@@ -412,12 +448,13 @@ std::string Coordinator::assemble(const Pending& pending) const {
                 [](const MemberReply& a, const MemberReply& b) { return a.member < b.member; });
       append_array_header(&out, members.size());
       for (const MemberReply& r : members) {
-        append_array_header(&out, 4);
+        append_array_header(&out, 5);
         append_integer(&out, r.member);
         append_integer(&out, static_cast<int64_t>(r.count));
         append_bulk(&out, absl::StrFormat("%016x", r.digest));
         append_integer(&out,
                        static_cast<int64_t>(r.member < routed_.size() ? routed_[r.member] : 0));
+        append_integer(&out, static_cast<int64_t>(r.tombstones));
       }
       break;
     }

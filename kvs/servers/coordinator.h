@@ -22,6 +22,15 @@
 // mark for that origin is at least its stamp. A write waiting for acknowledgements holds back
 // the replies after it on its connection, as any unanswered command does.
 //
+// The stable stamp (with resending on): from the marks each member's current run reported
+// (a member that restarts reports a new incarnation, and its earlier run's marks stop
+// counting), the highest stamp S such that every write stamped at or below S has been applied at
+// every member: for each origin, the lowest mark any member has for it, unless every member has
+// applied every write sent to that origin so far; the lowest of those, and never above the last
+// stamp given out (later writes are stamped higher). S only grows. It goes to every member in a
+// kFloor notice at each resend interval (and to a member at once when it reports a new run);
+// members collect their tombstones at or below it (member_store.h).
+//
 // Not thread safe: it runs inside one scan at the coordinator.
 #ifndef EDDY_KVS_SERVERS_COORDINATOR_H_
 #define EDDY_KVS_SERVERS_COORDINATOR_H_
@@ -77,9 +86,11 @@ struct ClientGone {
   ConnectionId conn;
 };
 // What a member reports after a tick that raised its applied marks: for each origin whose mark
-// rose, the highest version of that origin it has applied (MemberStore::marks_raised).
+// rose, the highest version of that origin it has applied, and which run of the member says so
+// (MemberStore::mark_reports).
 struct MemberMarks {
   uint32_t member = 0;
+  uint64_t incarnation = 0;
   std::vector<Version> marks;
 };
 // Time to resend what members have not answered (CoordinatorOptions::resend_after).
@@ -99,6 +110,8 @@ class Coordinator {
 
   // Open connections (INFO connected_clients).
   size_t connections() const { return sessions_.size(); }
+  // The stable stamp sent to members so far (0: none).
+  uint64_t stable() const { return stable_; }
 
  private:
   struct Pending {
@@ -138,6 +151,10 @@ class Coordinator {
   // resending it until it is acknowledged. False when it was answered before (a duplicate).
   bool settle(const MemberReply& reply);
   void resend(Instant now, std::vector<CoordinatorAction>* out);
+  // Raises the stable stamp as far as every member's current run's marks allow.
+  void advance_stable();
+  // A kFloor notice to `member`: writes given up (kLocal), the stable stamp, its run.
+  void send_notice(MemberId member, std::vector<CoordinatorAction>* out) const;
   // Stops resending an op (acknowledged, or answered and needing no acknowledgements).
   void forget(const RequestRef& ref);
   // Counts one more answered part of `pending`; assembles its reply when it was the last.
@@ -177,6 +194,11 @@ class Coordinator {
   absl::flat_hash_map<RequestRef, Unanswered> unanswered_;
   std::vector<WriteNumbers> write_numbers_;
   std::vector<uint64_t> last_write_stamp_;  // per member: the stamp of the last write sent
+  // Per member, the incarnation its marks were last reported by and that run's marks; and the
+  // stable stamp.
+  std::vector<uint64_t> incarnation_;
+  std::vector<VersionVector> run_marks_;
+  uint64_t stable_ = 0;
   uint64_t last_stamp_ = 0;
   uint64_t next_member_ = 0;
 };

@@ -59,7 +59,7 @@ struct Harness {
   void applied(uint32_t member, size_t i, bool behind = false) {
     Version v = ops.at(i).second.version;
     if (behind) --v.stamp;
-    run(MemberMarks{member, {v}});
+    run(MemberMarks{member, 1, {v}});
   }
 };
 
@@ -218,11 +218,14 @@ TEST(CoordinatorTest, EddyMembersAsksEveryMemberAndSortsTheirAnswers) {
     reply.member = member.raw;
     reply.count = 5;
     reply.digest = 0xabc;
+    reply.tombstones = 2;
     h.run(std::move(reply));
   }
-  // [id, keys, digest, client ops routed there]: none yet, EDDY.MEMBERS itself is not routed.
-  EXPECT_THAT(h.client, HasSubstr("*3\r\n*4\r\n:0\r\n:5\r\n$16\r\n0000000000000abc\r\n:0\r\n"
-                                  "*4\r\n:1\r\n"));
+  // [id, keys, digest, client ops routed there (none yet: EDDY.MEMBERS itself is not routed),
+  // tombstones].
+  EXPECT_THAT(h.client,
+              HasSubstr("*3\r\n*5\r\n:0\r\n:5\r\n$16\r\n0000000000000abc\r\n:0\r\n:2\r\n"
+                        "*5\r\n:1\r\n"));
 }
 
 TEST(CoordinatorTest, RepliesForAConnectionThatLeftAreDropped) {
@@ -323,12 +326,13 @@ TEST(CoordinatorResendTest, UnderLocalMembersHearUpToWhereTheirWritesWereAnswere
   h.answer(0);
   h.now = h.now + std::chrono::milliseconds(100);
   h.run(ResendTimer{});
-  ASSERT_EQ(h.ops.size(), 4u);
+  ASSERT_EQ(h.ops.size(), 6u) << "the unanswered GET, and a notice to each member";
   EXPECT_EQ(h.ops[2].first, MemberId{1});
   EXPECT_EQ(h.ops[2].second.kind, OpKind::kGet) << "the unanswered GET, again";
   EXPECT_EQ(h.ops[3].first, MemberId{0});
   EXPECT_EQ(h.ops[3].second.kind, OpKind::kFloor);
   EXPECT_EQ(h.ops[3].second.own_floor, write.version.stamp);
+  EXPECT_EQ(h.ops[4].second.own_floor, 0u) << "member 1 was sent no write";
 }
 
 // Under kQuorum a write its member answered is still resent until a majority applied it: a
@@ -339,16 +343,67 @@ TEST(CoordinatorResendTest, UnderQuorumAWriteIsResentUntilAcknowledged) {
   h.answer(0);
   h.now = h.now + std::chrono::milliseconds(100);
   h.run(ResendTimer{});
-  ASSERT_EQ(h.ops.size(), 2u);
+  ASSERT_EQ(h.ops.size(), 5u) << "the write, and a notice to each member";
   EXPECT_EQ(h.ops[1].second.write_seq, h.ops[0].second.write_seq);
-  EXPECT_EQ(h.ops[1].second.own_floor, 0u) << "nothing is given up under quorum";
+  for (size_t i = 1; i < 5; ++i) {
+    EXPECT_EQ(h.ops[i].second.own_floor, 0u) << "nothing is given up under quorum";
+  }
   h.answer(1);  // answered again: counted once
   EXPECT_EQ(h.client, "");
   h.applied(2, 0);
   EXPECT_EQ(h.client, "+OK\r\n");
   h.now = h.now + std::chrono::milliseconds(100);
+  h.ops.clear();
   h.run(ResendTimer{});
-  EXPECT_EQ(h.ops.size(), 2u) << "acknowledged: no longer resent";
+  EXPECT_EQ(h.ops.size(), 3u) << "acknowledged: no longer resent (only the notices)";
+}
+
+// The notices a resend tick sent, by member: (stable stamp, incarnation named).
+using Notice = std::pair<uint64_t, uint64_t>;
+std::vector<Notice> notices(Harness& h) {
+  h.ops.clear();
+  h.run(ResendTimer{});
+  std::vector<Notice> out(3);
+  for (const auto& [member, op] : h.ops) {
+    if (op.kind == OpKind::kFloor) out.at(member.raw) = {op.stable, op.incarnation};
+  }
+  return out;
+}
+
+TEST(CoordinatorTest, TheStableStampIsTheLowestMarkOfEveryMembersCurrentRun) {
+  Harness h(3, AckPolicy::kLocal, std::chrono::milliseconds(10));
+  for (const char* key : {"a", "b", "c"}) h.request({"SET", key, "v"});
+  std::vector<Version> written;
+  for (const auto& [member, op] : h.ops) written.push_back(op.version);
+  ASSERT_EQ(written.size(), 3u);
+  // Until every member has reported, nothing is stable.
+  h.run(MemberMarks{0, 5, written});
+  h.run(MemberMarks{1, 5, written});
+  EXPECT_THAT(notices(h), ElementsAre(Notice(0, 5), Notice(0, 5), Notice(0, 0)));
+  // Member 2 has applied only the first write: nothing is known of the second one's origin.
+  h.run(MemberMarks{2, 9, {written[0]}});
+  EXPECT_THAT(notices(h), ElementsAre(Notice(0, 5), Notice(0, 5), Notice(0, 9)));
+  // Once member 2 has them all, every write so far is stable.
+  h.run(MemberMarks{2, 9, written});
+  const uint64_t last = written[2].stamp;
+  EXPECT_EQ(notices(h)[2], Notice(last, 9));
+  // A new run of member 0 is greeted at once; its earlier run's marks stop counting, so a new
+  // write to it is not stable until that run reports it, and S never goes back.
+  h.ops.clear();
+  h.run(MemberMarks{0, 20, {}});
+  ASSERT_EQ(h.ops.size(), 1u);
+  EXPECT_EQ(h.ops[0].second.kind, OpKind::kFloor);
+  EXPECT_EQ(h.ops[0].second.incarnation, 20u);
+  h.run(MemberMarks{0, 5, written});  // late news from the earlier run: ignored
+  h.request({"SET", "d", "v"});
+  const Version fourth = h.ops.back().second.version;
+  EXPECT_EQ(notices(h)[0], Notice(last, 20));
+  for (uint32_t m = 1; m < 3; ++m) h.run(MemberMarks{m, m == 1 ? 5u : 9u, {fourth}});
+  EXPECT_EQ(notices(h)[0], Notice(last, 20));  // member 0's run has not reported it
+  h.run(MemberMarks{0, 20, {fourth}});
+  EXPECT_EQ(notices(h)[1], Notice(last, 5)) << "nor has it reported the other origins' writes";
+  h.run(MemberMarks{0, 20, {written[1], written[2]}});
+  EXPECT_EQ(notices(h)[1], Notice(fourth.stamp, 5));
 }
 
 }  // namespace

@@ -85,7 +85,10 @@ void build(Flow& flow, const KvsOptions& options,
     auto ops = route(actions, port).map([](OpTo o) { return std::move(o.second); });
     auto recovered = options.wal.dir.empty() ? coordinator.source_iter(std::vector<Write<Model>>{})
                                              : recovered_writes<Model>(coordinator, options.wal);
-    auto store = member_store<Model>(ops, recovered, /*gossips=*/false);
+    MemberStoreOptions single;
+    single.gossips = false;
+    single.collection = TombstoneCollection::kAtOnce;
+    auto store = member_store<Model>(ops, recovered, single);
     if (!options.wal.dir.empty()) {
       write_ahead_log<Model>(coordinator, store.applied_writes(), options.wal);
     }
@@ -97,7 +100,10 @@ void build(Flow& flow, const KvsOptions& options,
   coordinator_options.mode = "replicated";
   coordinator_options.ack = options.ack;
   coordinator_options.resend_after = options.resend_after;
-  const bool reports_marks = options.ack != AckPolicy::kLocal;
+  // Members report their marks for acknowledgements (kQuorum, kAll) and for the stable stamp
+  // (whenever the coordinator resends, and so sends notices).
+  const bool reports_marks =
+      options.ack != AckPolicy::kLocal || options.resend_after > Duration::zero();
   // Not structured bindings: the lambda `finish` below captures the refs (clang 14 cannot).
   auto replies_pair = coordinator.forward_ref<Stream<MemberReply, Process, Unbounded, NoOrder>>();
   auto& replies_ref = replies_pair.first;
@@ -134,43 +140,32 @@ void build(Flow& flow, const KvsOptions& options,
     // Marks leave at the end of the tick that raised them, after that tick's log append (and
     // sync): an acknowledgement never counts a write its member has not logged.
     if (reports_marks) {
-      // Besides the marks each tick raised, all of them now and then: a report lost on a
-      // connection that died would otherwise hold acknowledgements back until that origin's
-      // next write.
-      const Duration every = options.resend_after > Duration::zero()
-                                 ? options.resend_after
-                                 : std::chrono::milliseconds(1000);
-      auto all_marks = members.source_interval(every)
-                           .batch(members.tick())
-                           .cross_singleton(store.applied_marks)
-                           .map([](std::pair<Instant, std::vector<uint64_t>> now) {
-                             std::vector<Version> marks;
-                             for (uint32_t origin = 0; origin < now.second.size(); ++origin) {
-                               if (now.second[origin] > 0) {
-                                 marks.push_back(Version{origin, now.second[origin]});
-                               }
-                             }
-                             return marks;
-                           })
-                           .all_ticks();
-      marks_ref->complete(store.marks_raised()
-                              .merge(all_marks)
-                              .send(coordinator)
-                              .entries()
-                              .map([](std::pair<MemberId, std::vector<Version>> m) {
-                                return MemberMarks{m.first.raw, std::move(m.second)};
-                              }));
+      marks_ref->complete(store.mark_reports.send(coordinator).entries().map(
+          [](std::pair<MemberId, MarkReport> m) {
+            return MemberMarks{m.first.raw, m.second.incarnation, std::move(m.second.marks)};
+          }));
     }
   };
+  MemberStoreOptions member_options;
+  if (reports_marks) {
+    member_options.report_marks_raised = options.ack != AckPolicy::kLocal;
+    member_options.report_marks_every = options.resend_after > Duration::zero()
+                                            ? options.resend_after
+                                            : std::chrono::milliseconds(1000);
+  }
+  // Tombstones are collected below the stable stamp, which comes with the resend notices.
+  if (options.resend_after > Duration::zero()) {
+    member_options.collection = TombstoneCollection::kWhenStable;
+  }
   if (options.anti_entropy.interval > Duration::zero()) {
     auto [repairs_ref, repairs] =
         members.forward_ref<Stream<Repair<Model>, Cluster, Unbounded, NoOrder>>();
-    auto store = member_store<Model>(ops, inputs, repairs);
-    repairs_ref.complete(
-        anti_entropy<Model>(store.table, store.applied_marks, members, options.anti_entropy));
+    auto store = member_store<Model>(ops, inputs, repairs, member_options);
+    repairs_ref.complete(anti_entropy<Model>(store.table, store.applied_marks, store.stable,
+                                             members, options.anti_entropy));
     finish(store);
   } else {
-    finish(member_store<Model>(ops, inputs));
+    finish(member_store<Model>(ops, inputs, member_options));
   }
 }
 

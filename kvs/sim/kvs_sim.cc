@@ -345,6 +345,30 @@ KvsSimResult run_kvs_sim(const KvsSimOptions& options) {
       }
     }
   }
+  // Collected: once every member has applied every write, each collects every tombstone (within
+  // a few resend intervals: the marks reach the coordinator, its notices the members).
+  if (options.resend_after > Duration::zero() && members) {
+    const Instant collect_limit = simulation.now() + kQuiescence;
+    auto tombstones = [](const RespValue& table) {
+      std::string held;
+      for (const RespValue& member : table.elements) {
+        if (member.elements.size() >= 5 && member.elements[4].number != 0) {
+          absl::StrAppend(&held, held.empty() ? "" : ", ", "member ",
+                          member.elements[0].number, ": ", member.elements[4].number);
+        }
+      }
+      return held;
+    };
+    std::string held = tombstones(*members);
+    while (!held.empty() && simulation.now() < collect_limit) {
+      simulation.run_for(options.resend_after);
+      std::optional<RespValue> now = ask_once(simulation, *port, {"EDDY.MEMBERS"}, kQuiescence);
+      if (now) held = tombstones(*now);
+    }
+    if (!held.empty()) {
+      violations.push_back(absl::StrCat("tombstones never collected (", held, ")"));
+    }
+  }
   // Durable: every member holds each client's last write of each of its keys.
   if (!lost_state()) {
     for (const SimClient& c : clients) {

@@ -14,7 +14,10 @@
 //   durable        after quiescence every member holds, for every client key, the client's
 //                  last acknowledged write (nothing acknowledged was lost, no delete undone);
 //   converged      every member's table digest is equal (EDDY.MEMBERS), so every member
-//                  picked the same LWW winner for the contended shared keys.
+//                  picked the same LWW winner for the contended shared keys;
+//   collected      (with resending on, which carries the stable stamp) every tombstone is
+//                  collected at every member once quiet, while `durable` checks that no
+//                  deleted key came back.
 // Every link may lose messages or be partitioned, the coordinator's included (the coordinator
 // resends what members do not answer); only members crash. A crash is a process crash: the
 // member's volatile state is gone, its files (with `wal`, its write-ahead log) survive whole.

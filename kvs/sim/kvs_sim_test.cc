@@ -148,6 +148,21 @@ TEST(KvsSimTest, DuplicateAndReorderedGossip) {
   }
 }
 
+// Tombstones are collected while duplicated gossip arrives late (up to 40 ms, against a stable
+// stamp that moves every 5 ms): a copy of a write older than a collected delete must not bring
+// its key back. The member-level form of this race is in member_store_test.cc
+// (ACollectedKeyNeverComesBackFromALateCopyOfAnOlderWrite).
+TEST(KvsSimTest, TombstoneCollectionRacingALateWrite) {
+  for (const KvsSimResult& result : run_scenario([](uint64_t, KvsSimOptions& options) {
+         options.duplicate = 0.3;
+         options.max_delay = std::chrono::milliseconds(40);
+         options.resend_after = std::chrono::milliseconds(5);
+         options.crashes_per_second = 5;  // and members restart empty, under --ack=local
+       })) {
+    EXPECT_GT(result.stats.duplicated, 0u);
+  }
+}
+
 TEST(KvsSimTest, ASeedReplaysBitForBit) {
   KvsSimOptions options;
   options.seed = 4242;

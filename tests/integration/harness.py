@@ -690,6 +690,23 @@ class KvsTestCase(EddyTestCase):
             self.assertGreaterEqual(len(row), 3, f"EDDY.MEMBERS row {row!r}")
         return [(row[0], row[1], row[2].decode()) for row in rows]
 
+    def wait_tombstones_collected(self, port, members):
+        """Polls EDDY.MEMBERS until `members` members each hold no tombstone (its fifth
+        field): the stable stamp passed every delete (docs/consistency.md)."""
+        last = []
+
+        def collected():
+            with RespConnection(port) as conn:
+                rows = conn.command("EDDY.MEMBERS")
+            if isinstance(rows, RespError):
+                self.fail(f"EDDY.MEMBERS failed: {rows}")
+            last[:] = rows
+            return len(rows) == members and all(len(r) >= 5 and r[4] == 0 for r in rows)
+        try:
+            self.wait_until(collected, f"{members} members holding no tombstone", interval=0.1)
+        except AssertionError as e:
+            raise AssertionError(f"{e}; last EDDY.MEMBERS: {last}") from None
+
     def read_from(self, port, member, keys):
         """{key: value or None} as member `member` has them (EDDY.GETFROM, pipelined on one
         fresh connection)."""

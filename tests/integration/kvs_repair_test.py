@@ -1,6 +1,7 @@
 """Anti-entropy over real TCP: a member of a 3-member replicated store is killed with SIGKILL
 and restarted with an empty table; the members' periodic table comparison gives it back
-everything, and every member ends with the same table.
+everything, and every member ends with the same table. A delete made before is collected
+(its tombstone dropped) everywhere first, and the key stays deleted on the restarted member.
 
 Writes happen only while every member is up: what a client sees while a member is down (ops
 routed to it) is the fault-tolerance work of the acknowledgement policies, not of repair.
@@ -25,6 +26,8 @@ class RepairTest(KvsTestCase):
         for k in range(KEYS):
             self.assertIs(client.set(f"key:{k}", f"value:{k}"), True)
         self.assertEqual(client.delete("key:0"), 1)
+        # Once every member has applied the delete, each drops its tombstone.
+        self.wait_tombstones_collected(port, MEMBERS)
         before = self.wait_converged(port, MEMBERS)
         self.assertEqual(before[0][1], KEYS - 1, before)
 
