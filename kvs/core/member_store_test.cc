@@ -325,5 +325,41 @@ TEST(MemberStoreTest, ASingleStoreDropsATombstoneAtOnce) {
   EXPECT_EQ(replies.values()[4].tombstones, 0u);
 }
 
+TEST(MemberStoreTest, CausalDeleteSiblingsBelowTheStableStampAreDroppedAndLiveOnesKept) {
+  Flow flow;
+  auto p = flow.process("store");
+  auto [ops_in, ops] = p.source_channel<MemberOp>();
+  auto [gossip_in, gossip] = p.source_channel<Write<CausalModel>>();
+  auto store = member_store<CausalModel>(ops, gossip, CollectingStore::options());
+  auto replies = store.replies.collect();
+  auto reports = store.mark_reports.collect();
+  testing::Harness h(flow);
+  h.run();
+  MemberOp notice;
+  notice.kind = OpKind::kFloor;
+  notice.incarnation = reports.values().at(0).incarnation;
+  ops_in.send(notice);
+  h.run();
+  // "a" here, and a delete from member 1 that never saw it: two concurrent siblings.
+  ops_in.send(put(0, "k", "a", 10));
+  h.run();
+  gossip_in.send(Write<CausalModel>{"k", CausalModel::write(std::nullopt, Version{1, 11}, nullptr),
+                                    Version{1, 11}});
+  h.run();
+  replies.clear();
+  ops_in.send(get(1, "k"));
+  h.run();
+  EXPECT_EQ(replies.values().at(0).seen.size(), 2u);
+  notice.stable = 20;
+  ops_in.send(notice);
+  h.run();
+  replies.clear();
+  ops_in.send(get(2, "k"));
+  h.run();
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_EQ(replies.values()[0].values, std::vector<std::string>{"a"});
+  EXPECT_EQ(replies.values()[0].seen, (std::vector<Version>{Version{0, 10}})) << "the delete went";
+}
+
 }  // namespace
 }  // namespace eddy::kvs
