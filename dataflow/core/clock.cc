@@ -9,6 +9,18 @@ Instant SteadyClock::now() const {
       std::chrono::steady_clock::now().time_since_epoch())};
 }
 
+WallClock::WallClock()
+    : wall_at_start_(std::chrono::duration_cast<Duration>(
+          std::chrono::system_clock::now().time_since_epoch())),
+      steady_at_start_(std::chrono::duration_cast<Duration>(
+          std::chrono::steady_clock::now().time_since_epoch())) {}
+
+Instant WallClock::now() const {
+  const Duration steady = std::chrono::duration_cast<Duration>(
+      std::chrono::steady_clock::now().time_since_epoch());
+  return Instant{wall_at_start_ + (steady - steady_at_start_)};
+}
+
 void ManualClock::advance(Duration d) {
   EDDY_CHECK(d.count() >= 0, "ManualClock cannot go backwards");
   now_ns_.fetch_add(d.count());

@@ -44,6 +44,21 @@ class SteadyClock final : public Clock {
   Instant now() const override;
 };
 
+// Unix time that never goes backwards: read from the system clock once, when the clock is made,
+// then moved on by the monotonic clock. Instants are nanoseconds since 1970-01-01 UTC (so a
+// process started later, even after a reboot, starts later), comparable between hosts as far as
+// their system clocks agree. What a deployed instance runs on (hybrid-logical-clock stamps and
+// dates in records need it); a system clock stepped while the process runs is not followed.
+class WallClock final : public Clock {
+ public:
+  WallClock();
+  Instant now() const override;
+
+ private:
+  Duration wall_at_start_;
+  Duration steady_at_start_;
+};
+
 // Time that moves only when told to: for tests and the simulator.
 class ManualClock final : public Clock {
  public:

@@ -43,7 +43,8 @@ std::set<LocationId> channel_partners(const Flow& flow, LocationId here) {
 
 class TcpRunner::Impl {
  public:
-  SteadyClock clock;
+  // Unix time: stamps and record dates stay meaningful across restarts and reboots.
+  WallClock clock;
   IoLoop loop;
   std::unique_ptr<TcpTransport> transport;
   std::unique_ptr<internal::Instance> instance;

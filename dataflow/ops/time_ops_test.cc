@@ -87,5 +87,23 @@ TEST(TimeOpsTest, TimeoutIsPresentOnlyAfterSilence) {
   EXPECT_THAT(reports.values(), ElementsAre(at_ms(40)));
 }
 
+// A deployed instance's clock reads Unix time (a date, not time since boot) and never goes back.
+TEST(TimeOpsTest, WallClockIsUnixTimeAndNeverGoesBack) {
+  const WallClock clock;
+  const auto system = std::chrono::duration_cast<Duration>(
+      std::chrono::system_clock::now().time_since_epoch());
+  const Instant first = clock.now();
+  // The same date as the system clock (an hour is a bound on the reads' distance, not a
+  // performance limit), far from a boot-relative count.
+  EXPECT_LT(std::chrono::abs(first.since_epoch - system), std::chrono::hours(1));
+  EXPECT_GT(first.since_epoch, std::chrono::hours(24 * 365 * 50));
+  Instant last = first;
+  for (int i = 0; i < 1000; ++i) {
+    const Instant now = clock.now();
+    EXPECT_GE(now, last);
+    last = now;
+  }
+}
+
 }  // namespace
 }  // namespace eddy

@@ -13,7 +13,9 @@
 // (cluster_state_server_replica.h) as the state of a scan over its merged events: commands
 // from the gateway, sync messages and assignment forwards from the other replicas, and a timer
 // every `sync_interval` that announces its version vector. Operations take `now` from the
-// tick's start (the injected Clock), never from the wall clock, so the simulator controls time.
+// tick's start (the injected Clock), never from the system clock directly, so the simulator controls
+// time; deployed, the instance's clock is a WallClock (dataflow/core/clock.h), so TimeMs fields
+// are Unix milliseconds, as they are in an `eddy-state --data-dir` replica.
 //
 // Deviation from DESIGN.md section 5, which models the four tables as replicated keyed
 // singletons: here the four tables live in one ClusterState value inside one scan per
