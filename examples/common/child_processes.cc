@@ -15,6 +15,7 @@
 #include <fstream>
 #include <iostream>
 #include <optional>
+#include <string_view>
 #include <random>
 #include <thread>
 
@@ -200,6 +201,13 @@ absl::Status ChildProcesses::spawn(Child& child, bool truncate) {
   ::close(fd);
   child.pid = pid;
   return absl::OkStatus();
+}
+
+bool started_as_instance(int argc, char** argv) {
+  return std::any_of(argv, argv + argc, [](const char* a) {
+    const std::string_view arg = a;
+    return arg.rfind("--topology", 0) == 0 || arg.rfind("--print", 0) == 0;
+  });
 }
 
 }  // namespace eddy

@@ -31,6 +31,10 @@ namespace eddy {
 // ResourceExhausted when no free ports were found.
 absl::StatusOr<std::vector<uint16_t>> free_ports(size_t count);
 
+// True when this run of an example binary is one of its instances (started with --topology,
+// or asked to --print its flow) rather than the driver.
+bool started_as_instance(int argc, char** argv);
+
 class ChildProcesses {
  public:
   // Children run `program` (a path execv accepts) and log to `log_dir`/<name>.log.

@@ -259,10 +259,6 @@ int main(int argc, char** argv) {
     std::cerr << "error: " << status.message() << "\n";
     return 2;
   }
-  const bool instance = std::any_of(argv, argv + argc, [](const char* a) {
-    const std::string arg = a;
-    return arg.rfind("--topology", 0) == 0 || arg.rfind("--print", 0) == 0;
-  });
-  if (instance) return eddy::run_main(flow, argc, argv);
+  if (eddy::started_as_instance(argc, argv)) return eddy::run_main(flow, argc, argv);
   return run_demo(std::filesystem::read_symlink("/proc/self/exe"));
 }
