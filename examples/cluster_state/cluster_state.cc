@@ -62,11 +62,14 @@ constexpr uint32_t kReplicas = 4;
 constexpr uint32_t kFullReplicas[] = {kMaster, kWorkerA, kWorkerB};
 // Short, so that the demo converges in a blink (the service's default is a second).
 constexpr auto kSyncInterval = std::chrono::milliseconds(100);
+// How long the gateway waits for a replica before answering for it (the default is 5 s).
+constexpr auto kReplyTimeout = std::chrono::milliseconds(500);
 
 eddy::kvs::ClusterStateServerOptions service_options(const std::string& data_dir) {
   eddy::kvs::ClusterStateServerOptions options;
   options.roles = {NodeRole::kMaster, NodeRole::kWorker, NodeRole::kWorker, NodeRole::kLeecher};
   options.sync_interval = kSyncInterval;
+  options.reply_timeout = kReplyTimeout;
   options.data_dir = data_dir;
   return options;
 }
@@ -320,6 +323,7 @@ class Demo {
     const std::string on_disk = digest_on_disk(kWorkerB);
     checks_.expect(!before.empty() && on_disk == before,
                    "the killed replica's data directory holds the digest it had");
+    answer_for_the_dead(kWorkerB);
     must(kWorkerA, "update_task",
          {{"task_id", "train-2"}, {"status", "completed"}, {"result_cid", "cid-model-2"}});
     must(kWorkerA, "add_content", {{"cid", "cid-model-2"}, {"size", gib(2)}});
@@ -342,6 +346,27 @@ class Demo {
                 << ", as replicas 0 and 1 do\n";
     }
     std::cout << "\n";
+  }
+
+  // While `replica` is down: a command naming it gets an error naming it, and `any` is served.
+  void answer_for_the_dead(uint32_t replica) {
+    std::cout << "   While it is down the gateway answers for it. The first query naming it gets\n"
+                 "   an error once it has gone unanswered for the reply timeout ("
+              << kReplyTimeout.count()
+              << " ms here); by then\n"
+                 "   the gateway counts the replica as down, and answers the next one at once,\n"
+                 "   without sending it. Commands at `any` go to the replicas that are up.\n";
+    const std::string named = absl::StrCat("replica ", replica, " ");
+    const StateAnswer first = s_.query(id(replica), "digest");
+    checks_.expect(first.error && first.text.find(named) != std::string::npos,
+                   "a query naming the dead replica gets an error naming it");
+    const StateAnswer next = s_.query(id(replica), "digest");
+    checks_.expect(next.error && next.text.find(named + "is down") != std::string::npos &&
+                       next.text.find("was not sent") != std::string::npos,
+                   "the next one is answered at once: the replica is down, nothing was sent");
+    bool served = true;
+    for (int i = 0; i < 3; ++i) served = !s_.query("any", "digest").error && served;
+    checks_.expect(served, "queries at `any` are served by the replicas that are up");
   }
 
   void kill_replica(uint32_t replica) {

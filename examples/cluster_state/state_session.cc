@@ -113,17 +113,17 @@ StateAnswer StateSession::ask(const std::string& replica, const std::string& que
 }
 
 bool StateSession::wait_answering(uint32_t replica) {
-  // A fresh connection each time: a query sent on a connection that dies with its replica is
-  // never answered, and a connection's replies come in its commands' order, so one lost reply
-  // would hold back every later one on the same connection.
+  // A fresh connection each time: the gateway may not be listening yet. Until the gateway
+  // hears from the replica, it answers for it with an error (the replica is down, or did not
+  // answer in time), so an error means "ask again".
   int unanswered = 0;
   for (int attempt = 0; attempt < kConnectAttempts && unanswered < kUnansweredQueries; ++attempt) {
     auto client = kvs::RespClient::connect(gateway_, std::chrono::seconds(1));
     if (client.ok()) {
       auto reply =
           (*client)->call({"STATE.QUERY", std::to_string(replica), "digest"}, kQueryTimeout);
-      if (reply.ok()) return reply->kind == kvs::RespValue::Kind::kBulkString;
-      ++unanswered;
+      if (reply.ok() && reply->kind == kvs::RespValue::Kind::kBulkString) return true;
+      if (!reply.ok()) ++unanswered;
     }
     std::this_thread::sleep_for(kPollInterval);
   }

@@ -51,8 +51,8 @@ std::string show_summary(const StateAnswer& answer);
 
 // The driver's connection to the gateway. Every command gets an answer: when a reply does not
 // come (within RespClient's timeout), that command and every later one get an error answer,
-// at once -- the session talks only to replicas that are up, so a lost reply means something
-// broke, and the demo should end rather than wait out a timeout per command.
+// at once -- the gateway answers every command, for a replica that is down too, so a lost reply
+// means the gateway broke, and the demo should end rather than wait out a timeout per command.
 class StateSession {
  public:
   explicit StateSession(Endpoint gateway) : gateway_(std::move(gateway)) {}

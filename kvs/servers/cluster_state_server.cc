@@ -12,7 +12,7 @@ namespace eddy::kvs {
 namespace {
 
 using Port = ExternalPort<RespRequest, RespOut>;
-using RepliesIn = Stream<StateReply, Process, Unbounded, NoOrder>;
+using RepliesIn = Stream<std::pair<MemberId, ToGateway>, Process, Unbounded, NoOrder>;
 using PeersIn = Stream<std::pair<MemberId, PeerMessage>, Cluster, Unbounded, NoOrder>;
 
 TimeMs now_ms(const Context& ctx) {
@@ -20,27 +20,36 @@ TimeMs now_ms(const Context& ctx) {
       .count();
 }
 
-// The gateway: client commands, replica replies and disconnects through one
+// The gateway: client commands, replica messages, disconnects and its timer through one
 // ClusterStateGateway. Returns the requests for the replicas; sends the client replies.
-auto gateway_flow(const KeyedStream<ConnectionId, RespRequest, Process>& requests, const Port& port,
+auto gateway_flow(const Process& gateway,
+                  const KeyedStream<ConnectionId, RespRequest, Process>& requests, const Port& port,
                   const RepliesIn& replies, const Cluster& replicas,
                   const ClusterStateServerOptions& options) {
-  auto events = requests.entries()
-                    .map([](std::pair<ConnectionId, RespRequest> r) -> GatewayEvent {
-                      return GatewayRequest{r.first, std::move(r.second)};
-                    })
-                    .merge(replies.map([](StateReply r) -> GatewayEvent { return r; }))
-                    .merge(port.disconnects().map(
-                        [](ConnectionId c) -> GatewayEvent { return GatewayGone{c}; }))
-                    // Arrival order across connections is the gateway's serialization order; within
-                    // a connection the gateway numbers commands and re-sequences replies itself.
-                    .assume_ordered();
+  auto events =
+      requests.entries()
+          .map([](std::pair<ConnectionId, RespRequest> r) -> GatewayEvent {
+            return GatewayRequest{r.first, std::move(r.second)};
+          })
+          .merge(replies.map([](std::pair<MemberId, ToGateway> m) -> GatewayEvent {
+            return FromReplica{m.first.raw, std::move(m.second)};
+          }))
+          .merge(
+              port.disconnects().map([](ConnectionId c) -> GatewayEvent { return GatewayGone{c}; }))
+          .merge(gateway.source_interval(options.sync_interval).map([](Instant) -> GatewayEvent {
+            return GatewayTimer{};
+          }))
+          // Arrival order across connections is the gateway's serialization order; within
+          // a connection the gateway numbers commands and re-sequences replies itself.
+          .assume_ordered();
+  const TimeMs reply_timeout_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(options.reply_timeout).count();
   auto actions =
-      events.scan(ClusterStateGateway(options.roles),
+      events.scan(ClusterStateGateway(options.roles, reply_timeout_ms),
                   [replicas](Context& ctx, ClusterStateGateway& gateway, GatewayEvent&& event) {
                     gateway.set_replicas(ctx.cluster_size(replicas));
                     std::vector<GatewayAction> out;
-                    gateway.step(std::move(event), &out);
+                    gateway.step(now_ms(ctx), std::move(event), &out);
                     return out;
                   });
   auto branches = actions.template partition<2>([](const GatewayAction& a) { return a.index(); });
@@ -57,6 +66,11 @@ absl::Status build_cluster_state(Flow& flow, const ClusterStateServerOptions& op
   if (options.sync_interval <= Duration::zero()) {
     return absl::InvalidArgumentError("sync_interval must be positive");
   }
+  if (options.reply_timeout < 2 * options.sync_interval) {
+    return absl::InvalidArgumentError(
+        "reply_timeout must be at least twice sync_interval: replicas tell the gateway they are "
+        "up once per sync_interval");
+  }
   auto gateway = flow.process(kStateGateway);
   auto clients = flow.external(kStateClients);
   auto replicas = flow.cluster(kStateReplicas);
@@ -68,7 +82,7 @@ absl::Status build_cluster_state(Flow& flow, const ClusterStateServerOptions& op
   auto replies_pair = gateway.forward_ref<RepliesIn>();
   auto peers_pair = replicas.forward_ref<PeersIn>();
 
-  auto to_replicas = gateway_flow(requests, port, replies_pair.second, replicas, options);
+  auto to_replicas = gateway_flow(gateway, requests, port, replies_pair.second, replicas, options);
 
   ReplicaConfig config;
   config.roles = options.roles;
@@ -105,12 +119,11 @@ absl::Status build_cluster_state(Flow& flow, const ClusterStateServerOptions& op
                     replica->step(now_ms(ctx), std::move(event), &out);
                     return out;
                   });
-  auto branches = actions.template partition<2>([](const ReplicaAction& a) { return a.index(); });
-  replies_pair.first.complete(
-      branches[0]
-          .map([](ReplicaAction a) { return std::get<StateReply>(std::move(a)); })
-          .send(gateway)
-          .values());
+  auto branches = actions.template partition<3>([](const ReplicaAction& a) { return a.index(); });
+  auto replies = branches[0].map(
+      [](ReplicaAction a) -> ToGateway { return std::get<StateReply>(std::move(a)); });
+  auto alive = branches[2].map([](ReplicaAction) -> ToGateway { return ReplicaAlive{}; });
+  replies_pair.first.complete(replies.merge(alive).send(gateway).entries());
   peers_pair.first.complete(
       branches[1]
           .map([](ReplicaAction a) { return std::get<PeerOut>(std::move(a)); })

@@ -13,9 +13,9 @@
 // (cluster_state_server_replica.h) as the state of a scan over its merged events: commands
 // from the gateway, sync messages and assignment forwards from the other replicas, and a timer
 // every `sync_interval` that announces its version vector. Operations take `now` from the
-// tick's start (the injected Clock), never from the system clock directly, so the simulator controls
-// time; deployed, the instance's clock is a WallClock (dataflow/core/clock.h), so TimeMs fields
-// are Unix milliseconds, as they are in an `eddy-state --data-dir` replica.
+// tick's start (the injected Clock), never from the system clock directly, so the simulator
+// controls time; deployed, the instance's clock is a WallClock (dataflow/core/clock.h), so TimeMs
+// fields are Unix milliseconds, as they are in an `eddy-state --data-dir` replica.
 //
 // Deviation from DESIGN.md section 5, which models the four tables as replicated keyed
 // singletons: here the four tables live in one ClusterState value inside one scan per
@@ -29,9 +29,12 @@
 // calls.
 //
 // Delivery: links between replicas may lose, delay and reorder (sync repairs them; forwards are
-// resent). The gateway's links are assumed reliable, as a TCP connection is while it lives: a
-// command lost on a dying gateway-replica connection is never answered (the KVS coordinator's
-// resend is not reproduced here).
+// resent). A replica that is down, or a command or reply lost between the gateway and a
+// replica, costs the client at most `reply_timeout`: the gateway answers with an error naming
+// the replica (a query routed by `any` is asked of another replica first), and routes `any`
+// around replicas it has not heard from for that long (cluster_state_server_gateway.h). The
+// gateway does not resend calls: a call may have been applied by a replica that died before
+// answering, and its error says so.
 #ifndef EDDY_KVS_SERVERS_CLUSTER_STATE_SERVER_H_
 #define EDDY_KVS_SERVERS_CLUSTER_STATE_SERVER_H_
 
@@ -56,6 +59,10 @@ struct ClusterStateServerOptions {
   // How often each replica announces its version vector (and resends unanswered forwards).
   // REQUIRES: > 0.
   Duration sync_interval = std::chrono::seconds(1);
+  // How long the gateway waits for a replica's reply before answering the client with an
+  // error, and how long a replica may be silent before the gateway counts it as down.
+  // REQUIRES: at least 2 * sync_interval (replicas say they are up on each sync).
+  Duration reply_timeout = std::chrono::seconds(5);
   // Non-empty: each replica keeps its tables in <data_dir>/replica-<id> (persistence.h) and
   // recovers them when it starts.
   std::string data_dir;
@@ -70,7 +77,7 @@ inline constexpr char kStateRespPort[] = "resp";
 
 // Adds the service to `flow`, and sets `*port` (when given) to its RESP client port, for
 // in-process clients (tests, the simulator). InvalidArgument for a sync_interval that is not
-// positive.
+// positive, or a reply_timeout below twice it.
 absl::Status build_cluster_state(Flow& flow, const ClusterStateServerOptions& options,
                                  std::optional<ExternalPort<RespRequest, RespOut>>* port = nullptr);
 

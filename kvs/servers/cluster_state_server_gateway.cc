@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -23,25 +24,49 @@ RespOut bytes_out(std::string bytes, bool close = false) {
   return RespOut{std::move(bytes), close};
 }
 
+constexpr TimeMs kNeverHeard = std::numeric_limits<TimeMs>::min();
+
 }  // namespace
 
-void ClusterStateGateway::step(GatewayEvent event, std::vector<GatewayAction>* out) {
+void ClusterStateGateway::set_replicas(uint32_t count) {
+  replicas_ = count;
+  if (last_heard_.size() != count) last_heard_.assign(count, kNeverHeard);
+}
+
+TimeMs ClusterStateGateway::silent_for(uint32_t member, TimeMs now) const {
+  return now - std::max(last_heard_[member], started_.value_or(now));
+}
+
+bool ClusterStateGateway::is_up(uint32_t member, TimeMs now) const {
+  return silent_for(member, now) < reply_timeout_ms_;
+}
+
+bool ClusterStateGateway::keeps_full_tables(uint32_t member) const {
+  return replica_role(roles_, member) != NodeRole::kLeecher;
+}
+
+void ClusterStateGateway::step(TimeMs now, GatewayEvent event, std::vector<GatewayAction>* out) {
+  if (!started_) started_ = now;
   if (auto* request = std::get_if<GatewayRequest>(&event)) {
-    on_request(request->conn, std::move(request->request), out);
-  } else if (auto* reply = std::get_if<StateReply>(&event)) {
-    complete(ConnectionId{reply->conn}, reply->seq, RespOut{std::move(reply->resp), false}, out);
+    on_request(now, request->conn, std::move(request->request), out);
+  } else if (auto* message = std::get_if<FromReplica>(&event)) {
+    on_replica(now, std::move(*message), out);
+  } else if (auto* gone = std::get_if<GatewayGone>(&event)) {
+    const uint64_t conn = gone->conn.raw;
+    sessions_.erase(conn);
+    in_flight_.erase(in_flight_.lower_bound({conn, 0}), in_flight_.lower_bound({conn + 1, 0}));
   } else {
-    sessions_.erase(std::get<GatewayGone>(event).conn.raw);
+    on_timer(now, out);
   }
 }
 
-void ClusterStateGateway::on_request(ConnectionId conn, RespRequest request,
+void ClusterStateGateway::on_request(TimeMs now, ConnectionId conn, RespRequest request,
                                      std::vector<GatewayAction>* out) {
   const uint64_t seq = sessions_[conn.raw].next_seq++;
   if (request.protocol_error.empty() && !request.args.empty()) {
     const bool call = absl::EqualsIgnoreCase(request.args[0], "state.call");
     if (call || absl::EqualsIgnoreCase(request.args[0], "state.query")) {
-      if (std::optional<std::string> error = route(conn, seq, request, out)) {
+      if (std::optional<std::string> error = route(now, conn, seq, request, out)) {
         complete(conn, seq, error_out(*error), out);
       }
       return;
@@ -50,7 +75,72 @@ void ClusterStateGateway::on_request(ConnectionId conn, RespRequest request,
   complete(conn, seq, local_reply(request), out);
 }
 
-std::optional<std::string> ClusterStateGateway::route(ConnectionId conn, uint64_t seq,
+void ClusterStateGateway::on_replica(TimeMs now, FromReplica message,
+                                     std::vector<GatewayAction>* out) {
+  if (message.member < last_heard_.size()) last_heard_[message.member] = now;
+  auto* reply = std::get_if<StateReply>(&message.message);
+  if (reply == nullptr) return;  // ReplicaAlive.
+  auto it = in_flight_.find({reply->conn, reply->seq});
+  // Answered already (timed out, or asked again elsewhere), or the connection closed.
+  if (it == in_flight_.end()) return;
+  in_flight_.erase(it);
+  complete(ConnectionId{reply->conn}, reply->seq, RespOut{std::move(reply->resp), false}, out);
+}
+
+void ClusterStateGateway::on_timer(TimeMs now, std::vector<GatewayAction>* out) {
+  std::vector<RequestKey> late;
+  for (const auto& [key, in_flight] : in_flight_) {
+    if (now - in_flight.sent_at >= reply_timeout_ms_) late.push_back(key);
+  }
+  for (const RequestKey& key : late) {
+    auto it = in_flight_.find(key);
+    InFlight in_flight = std::move(it->second);
+    in_flight_.erase(it);
+    if (in_flight.request.query && in_flight.by_any && in_flight.asked < replicas_) {
+      if (std::optional<uint32_t> next =
+              pick_any(now, in_flight.needs_full, /*skip=*/in_flight.member)) {
+        in_flight.member = *next;
+        ++in_flight.asked;
+        dispatch(now, std::move(in_flight), out);
+        continue;
+      }
+    }
+    complete(ConnectionId{key.first}, key.second, error_out(timeout_error(now, in_flight)), out);
+  }
+}
+
+std::string ClusterStateGateway::timeout_error(TimeMs now, const InFlight& in_flight) const {
+  std::string error = absl::StrCat("ERR replica ", in_flight.member, " did not answer ",
+                                   in_flight.request.name, " within ", reply_timeout_ms_, " ms");
+  if (!is_up(in_flight.member, now)) {
+    absl::StrAppend(&error, " (it is down: no word from it for ", silent_for(in_flight.member, now),
+                    " ms)");
+  }
+  if (!in_flight.request.query)
+    absl::StrAppend(&error, "; the call may or may not have been applied");
+  return error;
+}
+
+std::optional<uint32_t> ClusterStateGateway::pick_any(TimeMs now, bool needs_full,
+                                                      std::optional<uint32_t> skip) {
+  for (uint32_t i = 0; i < replicas_; ++i) {
+    const uint32_t m = static_cast<uint32_t>((round_robin_ + i) % replicas_);
+    if (m == skip || (needs_full && !keeps_full_tables(m)) || !is_up(m, now)) continue;
+    round_robin_ = m + 1;
+    return m;
+  }
+  return std::nullopt;
+}
+
+void ClusterStateGateway::dispatch(TimeMs now, InFlight in_flight,
+                                   std::vector<GatewayAction>* out) {
+  in_flight.sent_at = now;
+  out->push_back(RequestTo{MemberId{in_flight.member}, in_flight.request});
+  const RequestKey key{in_flight.request.conn, in_flight.request.seq};
+  in_flight_.insert_or_assign(key, std::move(in_flight));
+}
+
+std::optional<std::string> ClusterStateGateway::route(TimeMs now, ConnectionId conn, uint64_t seq,
                                                       RespRequest& request,
                                                       std::vector<GatewayAction>* out) {
   const std::vector<std::string>& a = request.args;
@@ -71,22 +161,20 @@ std::optional<std::string> ClusterStateGateway::route(ConnectionId conn, uint64_
     if (!parsed.ok()) return std::string(parsed.status().message());
     needs_full = true;  // Leechers take no calls.
   }
-  auto eligible = [&](uint32_t m) {
-    return !needs_full || replica_role(roles_, m) != NodeRole::kLeecher;
-  };
-  uint32_t target = 0;
+  InFlight in_flight;
+  in_flight.needs_full = needs_full;
+  in_flight.request = StateRequest{conn.raw, seq, query, a[2], *std::move(fields)};
+  const char* what = query ? "query" : "call";
   if (absl::EqualsIgnoreCase(a[1], "any")) {
-    bool found = false;
-    for (uint32_t i = 0; i < replicas_ && !found; ++i) {
-      const uint32_t m = static_cast<uint32_t>((round_robin_ + i) % replicas_);
-      if (eligible(m)) {
-        target = m;
-        found = true;
-      }
+    std::optional<uint32_t> target = pick_any(now, needs_full);
+    if (!target) {
+      return absl::StrCat("ERR no replica that keeps the tables this command needs is up; the ",
+                          what, " was not sent");
     }
-    if (!found) return std::string("ERR no replica keeps the tables this command needs");
-    round_robin_ = target + 1;
+    in_flight.member = *target;
+    in_flight.by_any = true;
   } else {
+    uint32_t target = 0;
     const bool digits =
         !a[1].empty() && a[1].size() <= 9 && std::all_of(a[1].begin(), a[1].end(), [](char c) {
           return std::isdigit(static_cast<unsigned char>(c));
@@ -97,14 +185,18 @@ std::optional<std::string> ClusterStateGateway::route(ConnectionId conn, uint64_
     if (target >= replicas_) {
       return absl::StrCat("ERR no replica ", target, ": the replicas are 0..", replicas_ - 1);
     }
-    if (!eligible(target)) {
+    if (needs_full && !keeps_full_tables(target)) {
       return query ? absl::StrCat("ERR replica ", target,
                                   " is a leecher: it keeps no tasks or content")
                    : absl::StrCat("ERR replica ", target, " is a leecher: it takes no calls");
     }
+    if (!is_up(target, now)) {
+      return absl::StrCat("ERR replica ", target, " is down (no word from it for ",
+                          silent_for(target, now), " ms); the ", what, " was not sent");
+    }
+    in_flight.member = target;
   }
-  StateRequest to_replica{conn.raw, seq, query, a[2], *std::move(fields)};
-  out->push_back(RequestTo{MemberId{target}, std::move(to_replica)});
+  dispatch(now, std::move(in_flight), out);
   return std::nullopt;
 }
 

@@ -191,6 +191,7 @@ void ClusterStateReplica::on_peer(TimeMs now, uint32_t from, PeerMessage message
 }
 
 void ClusterStateReplica::on_timer(TimeMs now, std::vector<ReplicaAction>* out) {
+  out->emplace_back(std::in_place_type<ReplicaAlive>);
   for (uint32_t m = 0; m < config_.replicas; ++m) {
     if (m != config_.self) send_peer(out, m, SyncAnnounce{state().version_vector()});
   }

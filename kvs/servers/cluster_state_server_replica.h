@@ -17,6 +17,9 @@
 // timer; the master remembers what it decided for each (replica, forward id), so a resent
 // forward is answered with the same result and never assigns twice.
 //
+// On each timer a replica also tells the gateway it is up (ReplicaAlive), so that the gateway
+// can answer at once for a replica that is down (cluster_state_server_gateway.h).
+//
 // Leechers keep nodes and metadata only and take no calls (the gateway sends them none).
 // Not thread safe: one location instance's tick loop owns a replica.
 #ifndef EDDY_KVS_SERVERS_CLUSTER_STATE_SERVER_REPLICA_H_
@@ -67,6 +70,14 @@ struct StateReply {
   }
 };
 
+// Replica -> gateway, on each sync timer: the replica is up. The gateway routes `any` only to
+// replicas it heard from lately, and tells a client at once that a replica it names is down.
+struct ReplicaAlive {
+  template <class Archive>
+  void serialize(Archive&) {}
+};
+using ToGateway = std::variant<StateReply, ReplicaAlive>;
+
 // Replica -> replica messages.
 struct SyncAnnounce {
   VersionVector version;
@@ -105,9 +116,10 @@ struct PeerEvent {
 struct SyncTimer {};
 using ReplicaEvent = std::variant<StateRequest, PeerEvent, SyncTimer>;
 
-// A replica's outputs: a reply for the gateway, or a message for another replica.
+// A replica's outputs: a reply for the gateway, a message for another replica, or a word to
+// the gateway that it is up.
 using PeerOut = std::pair<MemberId, PeerMessage>;
-using ReplicaAction = std::variant<StateReply, PeerOut>;
+using ReplicaAction = std::variant<StateReply, PeerOut, ReplicaAlive>;
 
 // The role of member `member` under `roles` (ClusterStateServerOptions::roles): roles[member]
 // when given; otherwise master for member 0 when `roles` is empty, worker for everyone else.

@@ -1,5 +1,8 @@
 #include "kvs/sim/cluster_state_sim.h"
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <deque>
 #include <optional>
 #include <utility>
@@ -9,6 +12,7 @@
 #include "dataflow/core/rng.h"
 #include "kvs/servers/cluster_state_server.h"
 #include "kvs/sim/resp_ask.h"
+#include "kvs/sim/scratch_dir.h"
 
 namespace eddy::kvs {
 namespace {
@@ -26,20 +30,35 @@ Duration uniform(Rng& rng, Duration lo, Duration hi) {
 }
 
 // One client connection: a random stream of conflicting commands, pipelined.
+// Whether `reply` is the gateway's error for a replica that is down or did not answer in time
+// (cluster_state_server_gateway.h).
+bool replica_unavailable(const RespValue& reply) {
+  if (reply.kind != RespValue::Kind::kError) return false;
+  const std::string& text = reply.text;
+  return text.rfind("ERR no replica that keeps the tables this command needs is up", 0) == 0 ||
+         (text.rfind("ERR replica ", 0) == 0 &&
+          (text.find(" is down (no word from it for ") != std::string::npos ||
+           text.find(" did not answer ") != std::string::npos));
+}
+
 class SimClient {
  public:
-  SimClient(uint32_t index, Client connection, uint64_t seed, uint32_t ops, uint32_t replicas)
+  // Replicas [0, full_replicas) keep every table; the rest are leechers.
+  SimClient(uint32_t index, Client connection, uint64_t seed, uint32_t ops, uint32_t replicas,
+            uint32_t full_replicas)
       : index_(index),
         connection_(std::move(connection)),
         rng_(seed),
         remaining_(ops),
-        replicas_(replicas) {
+        replicas_(replicas),
+        full_replicas_(full_replicas) {
     window_ = 1 + static_cast<uint32_t>(rng_.uniform(4));
   }
 
   bool done_sending() const { return remaining_ == 0; }
   size_t outstanding() const { return expected_.size(); }
   uint32_t index() const { return index_; }
+  uint64_t unavailable() const { return unavailable_; }
 
   void send_more(const std::function<void(const std::string&)>& trace) {
     while (remaining_ > 0 && expected_.size() < window_) {
@@ -76,7 +95,9 @@ class SimClient {
         trace(absl::StrCat("client ", index_, " got ", reply.debug_string(), " for ",
                            absl::StrJoin(args, " ")));
       }
-      if (reply.kind != RespValue::Kind::kBulkString || reply.text.rfind(shape, 0) != 0) {
+      if (replica_unavailable(reply)) {
+        ++unavailable_;
+      } else if (reply.kind != RespValue::Kind::kBulkString || reply.text.rfind(shape, 0) != 0) {
         violations->push_back(absl::StrCat("client ", index_, ": ", absl::StrJoin(args, " "),
                                            " answered ", reply.debug_string(),
                                            ", expected a reply starting ", shape));
@@ -86,9 +107,11 @@ class SimClient {
 
  private:
   std::string pick(const char* prefix, uint64_t n) { return absl::StrCat(prefix, rng_.uniform(n)); }
-  std::string target() {
-    const uint64_t r = rng_.uniform(replicas_ + 1);
-    return r == replicas_ ? "any" : absl::StrCat(r);
+  // A replica id, or `any`: among every replica (`full` false) or those keeping every table.
+  std::string target(bool full = true) {
+    const uint32_t among = full ? full_replicas_ : replicas_;
+    const uint64_t r = rng_.uniform(among + 1);
+    return r == among ? "any" : absl::StrCat(r);
   }
 
   // The next command and the prefix its reply must start with.
@@ -145,7 +168,7 @@ class SimClient {
       return call("configure_cluster", {"cluster_id", pick("cluster", 2), "master_id", node});
     }
     if (roll < 94) {
-      return {{"STATE.QUERY", target(), "digest"}, "{\"digest\":"};
+      return {{"STATE.QUERY", target(/*full=*/false), "digest"}, "{\"digest\":"};
     }
     return {{"STATE.QUERY", target(), "find_tasks_by_status", "status", "pending"}, "["};
   }
@@ -155,6 +178,8 @@ class SimClient {
   Rng rng_;
   uint32_t remaining_;
   uint32_t replicas_;
+  uint32_t full_replicas_;
+  uint64_t unavailable_ = 0;
   uint32_t window_;
   std::deque<std::pair<Args, std::string>> expected_;
   RespReplyParser parser_;
@@ -168,9 +193,36 @@ ClusterStateSimResult run_cluster_state_sim(const ClusterStateSimOptions& option
   auto& violations = result.violations;
   Rng rng(mix64(options.seed ^ 0x6373'5f73'696dULL));
 
+  // The seed picks the mix: some runs calm, some lossy, some partitioned, some all of it;
+  // with crashes asked for, some crash and some do not, and some of those keep no data.
+  const double loss = options.loss * static_cast<double>(rng.uniform(3)) / 2;
+  const double partitions = options.partitions_per_second * static_cast<double>(rng.uniform(3)) / 2;
+  const Duration max_delay = uniform(rng, sim::FaultOptions().min_delay, options.max_delay);
+  double crashes = 0;
+  bool keep_data = true;
+  if (options.crashes_per_second > 0) {
+    crashes = options.crashes_per_second * static_cast<double>(rng.uniform(2));
+    keep_data = rng.uniform(3) != 0;
+  }
+
   Flow flow;
   ClusterStateServerOptions server;
   server.sync_interval = options.sync_interval;
+  server.reply_timeout = options.reply_timeout;
+  const uint32_t full_replicas = options.leecher ? options.replicas - 1 : options.replicas;
+  server.roles.assign(full_replicas, NodeRole::kWorker);
+  server.roles[0] = NodeRole::kMaster;
+  if (options.leecher) server.roles.push_back(NodeRole::kLeecher);
+  std::optional<ScratchDir> data_dir;
+  if (crashes > 0 && keep_data) {
+    data_dir.emplace();
+    if (data_dir->path().empty()) {
+      violations.push_back(absl::StrCat("cannot make a data directory: ", std::strerror(errno)));
+      return result;
+    }
+    server.data_dir = data_dir->path();
+    server.fsync.mode = StoreFsync::Mode::kNever;  // A simulated crash keeps what was written.
+  }
   std::optional<Port> port;
   if (absl::Status status = build_cluster_state(flow, server, &port); !status.ok()) {
     violations.push_back(absl::StrCat("cannot build the service: ", status.message()));
@@ -182,15 +234,17 @@ ClusterStateSimResult run_cluster_state_sim(const ClusterStateSimOptions& option
   sim_options.trace = options.trace;
   sim::FaultOptions& faults = sim_options.faults;
   faults.faulty = {kStateReplicas};
-  // The seed picks the mix: some runs calm, some lossy, some partitioned, some all of it.
-  faults.loss = options.loss * static_cast<double>(rng.uniform(3)) / 2;
-  faults.partitions_per_second =
-      options.partitions_per_second * static_cast<double>(rng.uniform(3)) / 2;
-  faults.max_delay = uniform(rng, faults.min_delay, options.max_delay);
+  faults.crashable = {kStateReplicas};
+  faults.loss = loss;
+  faults.partitions_per_second = partitions;
+  faults.max_delay = max_delay;
+  faults.crashes_per_second = crashes;
+  faults.max_downtime = options.max_downtime;
   if (options.trace) {
     options.trace(absl::StrCat("seed ", options.seed, ": loss ", faults.loss, ", partitions/s ",
-                               faults.partitions_per_second, ", max delay ",
-                               faults.max_delay.count() / 1000, "us"));
+                               faults.partitions_per_second, ", crashes/s ", crashes,
+                               crashes > 0 ? (keep_data ? " (from disk)" : " (memory only)") : "",
+                               ", max delay ", faults.max_delay.count() / 1000, "us"));
   }
   auto created = sim::Simulation::create(flow, sim_options);
   if (!created.ok()) {
@@ -202,7 +256,7 @@ ClusterStateSimResult run_cluster_state_sim(const ClusterStateSimOptions& option
   std::vector<SimClient> clients;
   for (uint32_t i = 0; i < options.clients; ++i) {
     clients.emplace_back(i, simulation.connect(*port), mix64(options.seed * 131 + i),
-                         options.ops_per_client, options.replicas);
+                         options.ops_per_client, options.replicas, full_replicas);
     result.requests += options.ops_per_client;
   }
   auto pending = [&] {
@@ -225,9 +279,11 @@ ClusterStateSimResult run_cluster_state_sim(const ClusterStateSimOptions& option
     for (SimClient& c : clients) c.receive(options.trace, &violations);
   }
 
-  // Healing: no more faults; every command answered, then several sync rounds.
+  // Healing: no more faults, every replica up; every command answered, then several sync
+  // rounds.
   simulation.pause_faults();
   simulation.heal();
+  simulation.restart_all();
   const Instant heal_limit = simulation.now() + kQuiescence;
   while (pending() > 0 && simulation.now() < heal_limit) {
     simulation.run_for(std::chrono::milliseconds(1));
@@ -239,12 +295,15 @@ ClusterStateSimResult run_cluster_state_sim(const ClusterStateSimOptions& option
           absl::StrCat("client ", c.index(), ": ", c.outstanding(), " command(s) never answered"));
     }
   }
+  for (const SimClient& c : clients) result.unavailable += c.unavailable();
   simulation.run_for(options.sync_interval * 5);
 
-  // Converged: equal digests and equal get_state JSON at every replica.
-  for (const char* q : {"digest", "get_state"}) {
+  // Converged: equal digests and equal get_state JSON at every full replica, and equal nodes
+  // at every replica.
+  for (const char* q : {"digest", "get_state", "get_all_nodes"}) {
     std::optional<std::string> first;
-    for (uint32_t m = 0; m < options.replicas; ++m) {
+    const uint32_t among = std::string(q) == "get_all_nodes" ? options.replicas : full_replicas;
+    for (uint32_t m = 0; m < among; ++m) {
       std::optional<RespValue> got =
           ask_once(simulation, *port, {"STATE.QUERY", absl::StrCat(m), q}, kQuiescence);
       const std::string seen = !got                                        ? "nothing"

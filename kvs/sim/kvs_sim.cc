@@ -17,6 +17,7 @@
 #include "kvs/protocol/resp.h"
 #include "kvs/servers/kvs_server.h"
 #include "kvs/sim/resp_ask.h"
+#include "kvs/sim/scratch_dir.h"
 
 namespace eddy::kvs {
 namespace {
@@ -171,30 +172,6 @@ class SimClient {
   std::map<std::string, std::optional<std::string>> model_;
   std::deque<Expectation> expected_;
   RespReplyParser parser_;
-};
-
-// A fresh directory for one run's logs (on tmpfs when there is one: the simulated members sync
-// their logs in every tick), removed with everything in it when this goes away.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string base = "/tmp";
-    if (const char* tmp = std::getenv("TMPDIR"); tmp != nullptr && *tmp != '\0') base = tmp;
-    if (access("/dev/shm", W_OK) == 0) base = "/dev/shm";
-    std::string pattern = base + "/eddy-kvs-sim-XXXXXX";
-    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  // Empty when no directory could be made.
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
 };
 
 }  // namespace
@@ -353,8 +330,8 @@ KvsSimResult run_kvs_sim(const KvsSimOptions& options) {
       std::string held;
       for (const RespValue& member : table.elements) {
         if (member.elements.size() >= 5 && member.elements[4].number != 0) {
-          absl::StrAppend(&held, held.empty() ? "" : ", ", "member ",
-                          member.elements[0].number, ": ", member.elements[4].number);
+          absl::StrAppend(&held, held.empty() ? "" : ", ", "member ", member.elements[0].number,
+                          ": ", member.elements[4].number);
         }
       }
       return held;

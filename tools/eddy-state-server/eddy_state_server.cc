@@ -9,7 +9,9 @@
 // or redis-cli (STATE.CALL / STATE.QUERY, kvs/servers/cluster_state_server_commands.h).
 //
 // --roles gives each replica's role by member id (members past the list are workers);
-// --sync-ms how often replicas announce their version vectors; --data-dir, --appendfsync and
+// --sync-ms how often replicas announce their version vectors (and tell the gateway they are up);
+// --reply-timeout-ms how long the gateway waits for a replica before answering a client with an
+// error, and after which a silent replica counts as down; --data-dir, --appendfsync and
 // --checkpoint-ms make each replica keep its tables in <data-dir>/replica-<id> and recover them
 // on start. Every instance must be started with the same flags (the flow's fingerprint covers
 // them).
@@ -31,6 +33,9 @@ ABSL_FLAG(std::string, roles, "",
           "comma-separated role of each replica by member id: master, worker or leecher "
           "(empty: member 0 master, the others workers)");
 ABSL_FLAG(int64_t, sync_ms, 1000, "how often each replica announces its version vector (ms)");
+ABSL_FLAG(int64_t, reply_timeout_ms, 5000,
+          "how long the gateway waits for a replica's reply before answering with an error, and "
+          "how long a silent replica counts as up (ms; at least twice --sync-ms)");
 ABSL_FLAG(std::string, data_dir, "",
           "keep each replica's tables in DIR/replica-<id> and recover them on start; empty: "
           "memory only");
@@ -67,6 +72,13 @@ absl::StatusOr<eddy::kvs::ClusterStateServerOptions> options_from_flags() {
     return absl::InvalidArgumentError(absl::StrCat("--sync-ms must be positive, not ", sync_ms));
   }
   options.sync_interval = std::chrono::milliseconds(sync_ms);
+  const int64_t reply_timeout_ms = absl::GetFlag(FLAGS_reply_timeout_ms);
+  if (reply_timeout_ms < 2 * sync_ms) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--reply-timeout-ms must be at least twice --sync-ms (", 2 * sync_ms,
+                     "), not ", reply_timeout_ms));
+  }
+  options.reply_timeout = std::chrono::milliseconds(reply_timeout_ms);
   absl::StatusOr<eddy::kvs::StoreFsync> fsync =
       eddy::kvs::parse_store_fsync(absl::GetFlag(FLAGS_appendfsync));
   if (!fsync.ok()) {
