@@ -82,7 +82,10 @@ struct ApplyResult {
 class ClusterState {
  public:
   // An empty replica named `replica_id`. REQUIRES: replica_id is non-empty and unique in the
-  // cluster (it names this replica's dots and breaks stamp ties).
+  // cluster (it names this replica's dots and breaks stamp ties), and never used before by a
+  // replica whose changes this one does not hold: an empty replica under an old name would
+  // number its changes from 1 again, and the others, whose version vectors already count past
+  // them, would never take them. A replica that restarts without its data needs a new name.
   explicit ClusterState(std::string replica_id, ClusterStateOptions options = {});
 
   const std::string& replica_id() const { return replica_id_; }

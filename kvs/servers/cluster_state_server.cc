@@ -113,6 +113,7 @@ absl::Status build_cluster_state(Flow& flow, const ClusterStateServerOptions& op
                       ReplicaConfig mine = config;
                       mine.self = ctx.member_id().raw;
                       mine.replicas = ctx.cluster_size(replicas);
+                      mine.started_at = now_ms(ctx);
                       replica = std::make_shared<ClusterStateReplica>(std::move(mine));
                     }
                     std::vector<ReplicaAction> out;

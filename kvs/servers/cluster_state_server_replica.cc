@@ -60,7 +60,8 @@ ClusterStateReplica::ClusterStateReplica(ReplicaConfig config) : config_(std::mo
     broken_ = absl::Status(store.status().code(),
                            absl::StrCat("cannot open ", dir, ": ", store.status().message()));
   }
-  memory_ = std::make_unique<ClusterState>(id, config_.store.state);
+  memory_ = std::make_unique<ClusterState>(absl::StrCat(id, "@", config_.started_at),
+                                           config_.store.state);
 }
 
 const ClusterState& ClusterStateReplica::state() const {

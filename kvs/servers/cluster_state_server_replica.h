@@ -137,6 +137,11 @@ struct ReplicaConfig {
   std::string data_dir;
   ClusterStateStoreOptions store;  // Its scope is set from the role.
   TimeMs resend_after_ms = 1000;
+  // When this run of the replica started. Without a data directory, the replica's changes are
+  // named "replica-<member>@<started_at>" (a restarted replica has none of its earlier run's
+  // changes, and must not reuse their dots: the others would take its new changes for ones
+  // they already hold); with one, "replica-<member>", its recovered counter going on.
+  TimeMs started_at = 0;
 };
 
 class ClusterStateReplica {

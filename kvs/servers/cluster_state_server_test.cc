@@ -11,8 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "dataflow/sim/simulation.h"
 #include "dataflow/testing.h"
 #include "kvs/protocol/resp.h"
+#include "kvs/sim/resp_ask.h"
 
 namespace eddy::kvs {
 namespace {
@@ -127,7 +129,9 @@ TEST(ClusterStateServerTest, ReplicasConvergeAfterChangesAtDifferentReplicas) {
   const std::string state = s.json(query("0", "get_state"));
   EXPECT_NE(state.find(R"("assigned_node_id":"n2")"), std::string::npos) << state;
   // Replica 0 made n1, c1 (`any` starts at replica 0) and the assignment; replica 2 only n3.
-  EXPECT_NE(state.find(R"("version":{"replica-0":3,"replica-1":2,"replica-2":1})"),
+  // Without a data directory, each replica's changes are named after the run that made them
+  // (all three started at 0).
+  EXPECT_NE(state.find(R"("version":{"replica-0@0":3,"replica-1@0":2,"replica-2@0":1})"),
             std::string::npos)
       << "the master made the assignment: " << state;
   EXPECT_NE(state.find(R"("parameters":{"frames":"1-10"})"), std::string::npos) << state;
@@ -280,6 +284,50 @@ TEST(ClusterStateServerTest, ReplicasRecoverTheirTablesFromTheDataDirectory) {
     EXPECT_TRUE(std::filesystem::exists(dir + "/replica-0/log"));
   }
   std::filesystem::remove_all(dir);
+}
+
+// A replica without a data directory restarts empty and takes a change before it has heard
+// from anyone: that change must still reach the others (a restarted replica names its changes
+// afresh instead of numbering them from 1 again under its old name).
+TEST(ClusterStateServerTest, AReplicaRestartedWithoutItsDataSpreadsItsNewChanges) {
+  Flow flow;
+  std::optional<Port> port;
+  ClusterStateServerOptions options;
+  options.sync_interval = kSync;
+  ASSERT_TRUE(build_cluster_state(flow, options, &port).ok());
+  sim::SimOptions sim_options;
+  sim_options.cluster_sizes = {{kStateReplicas, 2}};
+  auto created = sim::Simulation::create(flow, sim_options);
+  ASSERT_TRUE(created.ok()) << created.status();
+  sim::Simulation& sim = **created;
+  auto ask = [&](Args args) {
+    std::optional<RespValue> reply =
+        ask_once(sim, *port, std::move(args), std::chrono::seconds(10));
+    if (!reply) return std::string("no reply");
+    return reply->kind == RespValue::Kind::kBulkString ? reply->text : reply->debug_string();
+  };
+  ASSERT_EQ(ask(call("1", "register_node", worker("n1"))), kOk);
+  ASSERT_EQ(ask(call("1", "register_node", worker("n2"))), kOk);
+  sim.run_for(kSync * 3);  // Replica 0 holds both.
+
+  LocationId replicas = 0;
+  for (const auto& location : flow.graph().locations()) {
+    if (location.name == kStateReplicas) replicas = location.id;
+  }
+  const InstanceId replica_1{replicas, MemberId{1}};
+  sim.crash(replica_1);
+  sim.restart(replica_1);
+  // At once, before its first sync.
+  ASSERT_EQ(ask(call("1", "register_node", worker("n3"))), kOk);
+  sim.run_for(kSync * 5);
+
+  for (const char* at : {"0", "1"}) {
+    const std::string nodes = ask(query(at, "get_all_nodes"));
+    for (const char* node : {R"("node_id":"n1")", R"("node_id":"n2")", R"("node_id":"n3")"}) {
+      EXPECT_NE(nodes.find(node), std::string::npos) << "replica " << at << ": " << nodes;
+    }
+  }
+  EXPECT_EQ(ask(query("0", "digest")), ask(query("1", "digest")));
 }
 
 }  // namespace

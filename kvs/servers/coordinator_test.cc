@@ -223,9 +223,8 @@ TEST(CoordinatorTest, EddyMembersAsksEveryMemberAndSortsTheirAnswers) {
   }
   // [id, keys, digest, client ops routed there (none yet: EDDY.MEMBERS itself is not routed),
   // tombstones].
-  EXPECT_THAT(h.client,
-              HasSubstr("*3\r\n*5\r\n:0\r\n:5\r\n$16\r\n0000000000000abc\r\n:0\r\n:2\r\n"
-                        "*5\r\n:1\r\n"));
+  EXPECT_THAT(h.client, HasSubstr("*3\r\n*5\r\n:0\r\n:5\r\n$16\r\n0000000000000abc\r\n:0\r\n:2\r\n"
+                                  "*5\r\n:1\r\n"));
 }
 
 TEST(CoordinatorTest, RepliesForAConnectionThatLeftAreDropped) {

@@ -140,8 +140,8 @@ void build(Flow& flow, const KvsOptions& options,
     // Marks leave at the end of the tick that raised them, after that tick's log append (and
     // sync): an acknowledgement never counts a write its member has not logged.
     if (reports_marks) {
-      marks_ref->complete(store.mark_reports.send(coordinator).entries().map(
-          [](std::pair<MemberId, MarkReport> m) {
+      marks_ref->complete(
+          store.mark_reports.send(coordinator).entries().map([](std::pair<MemberId, MarkReport> m) {
             return MemberMarks{m.first.raw, m.second.incarnation, std::move(m.second.marks)};
           }));
     }

@@ -42,7 +42,7 @@ class WriteNumbers {
     uint64_t stamp = 0;
     bool answered = false;
   };
-  uint64_t first_ = 1;        // the number of window_.front()
+  uint64_t first_ = 1;       // the number of window_.front()
   std::deque<Slot> window_;  // numbers first_, first_ + 1, ...; the front one is unanswered
 };
 
