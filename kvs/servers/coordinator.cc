@@ -31,9 +31,11 @@ const char* ack_name(AckPolicy ack) {
 }  // namespace
 
 void Coordinator::step(Instant now, CoordinatorEvent event, std::vector<CoordinatorAction>* out) {
+  if (!started_) started_ = now;
   if (auto* request = std::get_if<ClientRequest>(&event)) {
     on_request(now, request->conn, std::move(request->request), out);
   } else if (auto* reply = std::get_if<MemberReply>(&event)) {
+    heard_from(reply->member, now);
     const ConnectionId conn = reply->ref.conn;
     on_reply(std::move(*reply), out);
     if (auto it = sessions_.find(conn); it != sessions_.end()) {
@@ -41,6 +43,7 @@ void Coordinator::step(Instant now, CoordinatorEvent event, std::vector<Coordina
       flush(conn, it->second, out);
     }
   } else if (auto* marks = std::get_if<MemberMarks>(&event)) {
+    heard_from(marks->member, now);
     on_marks(*marks, out);
   } else if (std::holds_alternative<ResendTimer>(event)) {
     resend(now, out);
@@ -57,8 +60,26 @@ uint64_t Coordinator::next_stamp(Instant now) {
   return last_stamp_;
 }
 
-MemberId Coordinator::next_member() {
-  return MemberId{static_cast<uint32_t>(next_member_++ % options_.members)};
+MemberId Coordinator::next_member(Instant now) {
+  const uint32_t n = options_.members;
+  for (uint32_t tried = 0; tried < n; ++tried) {
+    const uint32_t m = static_cast<uint32_t>(next_member_++ % n);
+    if (member_up(m, now)) return MemberId{m};
+  }
+  return MemberId{static_cast<uint32_t>(next_member_++ % n)};  // none is up: wait for one
+}
+
+bool Coordinator::member_up(uint32_t member, Instant now) const {
+  if (options_.resend_after == Duration::zero() || !started_) return true;
+  const std::optional<Instant> heard =
+      member < last_heard_.size() ? last_heard_[member] : std::nullopt;
+  const Instant since = heard ? std::max(*heard, *started_) : *started_;
+  return now - since < kSilentResends * options_.resend_after;
+}
+
+void Coordinator::heard_from(uint32_t member, Instant now) {
+  if (last_heard_.size() <= member) last_heard_.resize(member + 1);
+  last_heard_[member] = now;
 }
 
 void Coordinator::on_request(Instant now, ConnectionId conn, RespRequest request,
@@ -157,7 +178,7 @@ void Coordinator::dispatch(Instant now, ConnectionId conn, Session& session, uin
   for (size_t i = 0; i < ops.size(); ++i) {
     MemberOp& o = ops[i];
     const bool addressed = i < targets.size();  // admin commands name their member
-    const MemberId member = addressed ? targets[i] : next_member();
+    const MemberId member = addressed ? targets[i] : next_member(now);
     if (!addressed) ++routed_[member.raw];
     if (o.kind == OpKind::kPut || o.kind == OpKind::kDelete) {
       if (o.kind == OpKind::kDelete || causal) o.needs = before;
@@ -170,19 +191,20 @@ void Coordinator::dispatch(Instant now, ConnectionId conn, Session& session, uin
       if (!addressed) o.needs = session.seen;  // EDDY.GETFROM shows the replica as it is
       ++session.reads_in_flight;
     }
-    send_op(now, member, std::move(o), out);
+    const bool movable = !addressed && o.kind == OpKind::kGet;
+    send_op(now, member, std::move(o), out, movable);
   }
 }
 
 void Coordinator::send_op(Instant now, MemberId member, MemberOp op,
-                          std::vector<CoordinatorAction>* out) {
+                          std::vector<CoordinatorAction>* out, bool movable) {
   if (options_.resend_after > Duration::zero()) {
     if (write_numbers_.size() <= member.raw) write_numbers_.resize(member.raw + 1);
     if (op.kind == OpKind::kPut || op.kind == OpKind::kDelete) {
       op.write_seq = write_numbers_[member.raw].add(op.version.stamp);
     }
     tell_writes(member, op);
-    unanswered_.insert_or_assign(op.ref, Unanswered{member, op, now});
+    unanswered_.insert_or_assign(op.ref, Unanswered{member, op, now, false, movable});
   }
   out->emplace_back(std::pair(member, std::move(op)));
 }
@@ -231,6 +253,13 @@ void Coordinator::resend(Instant now, std::vector<CoordinatorAction>* out) {
   for (const RequestRef& ref : due) {
     Unanswered& u = unanswered_.at(ref);
     u.sent = now;
+    if (u.movable && !member_up(u.member.raw, now)) {
+      const MemberId other = next_member(now);
+      if (member_up(other.raw, now)) {
+        u.member = other;
+        if (write_numbers_.size() <= other.raw) write_numbers_.resize(other.raw + 1);
+      }
+    }
     MemberOp again = u.op;
     tell_writes(u.member, again);
     out->emplace_back(std::pair(u.member, std::move(again)));

@@ -31,6 +31,15 @@
 // kFloor notice at each resend interval (and to a member at once when it reports a new run);
 // members collect their tombstones at or below it (member_store.h).
 //
+// Members that are down (with resending on): a member the coordinator has heard nothing from
+// (no reply, no marks report; members report every resend interval) for kSilentResends resend
+// intervals counts as down. New ops that may go to any member (GET, SET, ... but not the admin
+// commands that name a member) go round robin over the members that are up, and a GET waiting
+// on a member that is down moves to one that is up at the next resend (a read may be asked
+// twice; the first answer counts). Writes already sent to a member that is down stay with it,
+// resent until it is back: they are numbered per member (write_numbers.h). With every member
+// down, ops go round robin over all of them and wait.
+//
 // Not thread safe: it runs inside one scan at the coordinator.
 #ifndef EDDY_KVS_SERVERS_COORDINATOR_H_
 #define EDDY_KVS_SERVERS_COORDINATOR_H_
@@ -38,6 +47,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -93,6 +103,9 @@ struct MemberMarks {
   uint64_t incarnation = 0;
   std::vector<Version> marks;
 };
+// Resend intervals without a word from a member after which it counts as down.
+inline constexpr int kSilentResends = 3;
+
 // Time to resend what members have not answered (CoordinatorOptions::resend_after).
 struct ResendTimer {};
 using CoordinatorEvent =
@@ -112,6 +125,8 @@ class Coordinator {
   size_t connections() const { return sessions_.size(); }
   // The stable stamp sent to members so far (0: none).
   uint64_t stable() const { return stable_; }
+  // Whether `member` counts as up at `now` (always, without resending).
+  bool member_up(uint32_t member, Instant now) const;
 
  private:
   struct Pending {
@@ -139,8 +154,11 @@ class Coordinator {
                   std::vector<CoordinatorAction>* out);
   void on_reply(MemberReply reply, std::vector<CoordinatorAction>* out);
   void on_marks(const MemberMarks& marks, std::vector<CoordinatorAction>* out);
-  // Sends `op` to `member`, remembering it for resending when that is on.
-  void send_op(Instant now, MemberId member, MemberOp op, std::vector<CoordinatorAction>* out);
+  // Sends `op` to `member`, remembering it for resending when that is on; a `movable` op may
+  // be resent to another member.
+  void send_op(Instant now, MemberId member, MemberOp op, std::vector<CoordinatorAction>* out,
+               bool movable = false);
+  void heard_from(uint32_t member, Instant now);
   // Tells `op` (to `member`) about the writes sent to that member: the oldest number still
   // unanswered (numbered writes), and under kLocal the stamp up to which all were answered
   // (MemberOp::own_floor). REQUIRES: resending is on.
@@ -174,7 +192,8 @@ class Coordinator {
   void flush(ConnectionId conn, Session& session, std::vector<CoordinatorAction>* out);
   std::string assemble(const Pending& pending) const;
   uint64_t next_stamp(Instant now);
-  MemberId next_member();
+  // The next member for an op any member may take: round robin over those that are up.
+  MemberId next_member(Instant now);
 
   CoordinatorOptions options_;
   absl::flat_hash_map<ConnectionId, Session> sessions_;
@@ -190,6 +209,7 @@ class Coordinator {
     MemberOp op;
     Instant sent;
     bool awaiting_acks = false;  // a write its member answered, not yet acknowledged
+    bool movable = false;        // a read any member may answer
   };
   absl::flat_hash_map<RequestRef, Unanswered> unanswered_;
   std::vector<WriteNumbers> write_numbers_;
@@ -201,6 +221,9 @@ class Coordinator {
   uint64_t stable_ = 0;
   uint64_t last_stamp_ = 0;
   uint64_t next_member_ = 0;
+  // When the coordinator first ran, and last heard from each member (with resending on).
+  std::optional<Instant> started_;
+  std::vector<std::optional<Instant>> last_heard_;
 };
 
 }  // namespace eddy::kvs

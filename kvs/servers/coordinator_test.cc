@@ -407,3 +407,96 @@ TEST(CoordinatorTest, TheStableStampIsTheLowestMarkOfEveryMembersCurrentRun) {
 
 }  // namespace
 }  // namespace eddy::kvs
+
+namespace eddy::kvs {
+namespace {
+
+constexpr Duration kResend = std::chrono::milliseconds(100);
+
+// Members 0 and 2 speak (a marks report) at the harness's time; member 1 stays silent.
+void only_members_0_and_2_report(Harness& h) {
+  h.run(MemberMarks{0, 1, {}});
+  h.run(MemberMarks{2, 1, {}});
+}
+
+TEST(CoordinatorDownTest, NewOpsGoAroundAMemberThatStoppedReportingAndBackWhenItSpeaks) {
+  Harness h(3, AckPolicy::kLocal, kResend);
+  h.run(ResendTimer{});  // The coordinator starts.
+  h.now = h.now + kSilentResends * kResend;
+  only_members_0_and_2_report(h);
+  EXPECT_FALSE(h.coordinator.member_up(1, h.now));
+  const size_t before = h.ops.size();
+  for (const char* key : {"a", "b", "c", "d"}) h.request({"SET", key, "v"});
+  std::vector<uint32_t> members;
+  for (size_t i = before; i < h.ops.size(); ++i) members.push_back(h.ops[i].first.raw);
+  EXPECT_THAT(members, ElementsAre(0, 2, 0, 2));
+  h.run(MemberMarks{1, 1, {}});
+  EXPECT_TRUE(h.coordinator.member_up(1, h.now));
+  h.request({"GET", "a"});
+  h.request({"GET", "b"});
+  h.request({"GET", "c"});
+  members.clear();
+  for (size_t i = h.ops.size() - 3; i < h.ops.size(); ++i) members.push_back(h.ops[i].first.raw);
+  EXPECT_THAT(members, ElementsAre(0, 1, 2));
+}
+
+TEST(CoordinatorDownTest, AReadWaitingOnAMemberThatWentDownMovesToOneThatIsUp) {
+  Harness h(3, AckPolicy::kLocal, kResend);
+  h.request({"GET", "a"});
+  ASSERT_EQ(h.ops.back().first, MemberId{0});
+  const MemberOp read = h.ops.back().second;
+  h.now = h.now + kSilentResends * kResend;
+  h.run(MemberMarks{1, 1, {}});
+  h.run(MemberMarks{2, 1, {}});
+  const size_t before = h.ops.size();
+  h.run(ResendTimer{});
+  std::vector<size_t> resent;  // indexes into h.ops
+  for (size_t i = before; i < h.ops.size(); ++i) {
+    if (h.ops[i].second.kind == OpKind::kGet) resent.push_back(i);
+  }
+  ASSERT_EQ(resent.size(), 1u);
+  EXPECT_NE(h.ops[resent[0]].first, MemberId{0});
+  EXPECT_EQ(h.ops[resent[0]].second.ref, read.ref);
+  // Its answer is the reply; member 0's, when it comes back, is dropped.
+  h.answer(resent[0]);
+  EXPECT_EQ(h.client, "$-1\r\n");
+  MemberReply late;
+  late.kind = OpKind::kGet;
+  late.ref = read.ref;
+  late.member = 0;
+  late.values = {"stale"};
+  h.run(late);
+  EXPECT_EQ(h.client, "$-1\r\n");
+}
+
+TEST(CoordinatorDownTest, AWriteSentToAMemberThatWentDownStaysWithIt) {
+  Harness h(3, AckPolicy::kLocal, kResend);
+  h.request({"SET", "a", "1"});
+  ASSERT_EQ(h.ops.back().first, MemberId{0});
+  h.now = h.now + kSilentResends * kResend;
+  only_members_0_and_2_report(h);
+  h.run(MemberMarks{1, 1, {}});
+  h.now = h.now + kSilentResends * kResend;
+  h.run(MemberMarks{1, 1, {}});
+  h.run(MemberMarks{2, 1, {}});
+  ASSERT_FALSE(h.coordinator.member_up(0, h.now));
+  const size_t before = h.ops.size();
+  h.run(ResendTimer{});
+  size_t puts = 0;
+  for (size_t i = before; i < h.ops.size(); ++i) {
+    if (h.ops[i].second.kind != OpKind::kPut) continue;
+    ++puts;
+    EXPECT_EQ(h.ops[i].first, MemberId{0}) << "numbered for member 0: resent to it";
+  }
+  EXPECT_EQ(puts, 1u);
+}
+
+TEST(CoordinatorDownTest, WithoutResendingEveryMemberCountsAsUp) {
+  Harness h(3);
+  h.request({"GET", "a"});
+  h.now = h.now + std::chrono::hours(1);
+  EXPECT_TRUE(h.coordinator.member_up(1, h.now));
+}
+
+}  // namespace
+}  // namespace eddy::kvs
