@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "dataflow/core/log.h"
 
 namespace eddy::kvs {
 namespace {
@@ -75,6 +76,21 @@ bool Coordinator::member_up(uint32_t member, Instant now) const {
       member < last_heard_.size() ? last_heard_[member] : std::nullopt;
   const Instant since = heard ? std::max(*heard, *started_) : *started_;
   return now - since < kSilentResends * options_.resend_after;
+}
+
+void Coordinator::log_member_changes(Instant now) {
+  counted_down_.resize(options_.members, false);
+  for (uint32_t m = 0; m < options_.members; ++m) {
+    const bool down = !member_up(m, now);
+    if (down == counted_down_[m]) continue;
+    counted_down_[m] = down;
+    if (down) {
+      EDDY_LOG(kWarning, "coordinator: member ", m, " counts as down (nothing heard from it for ",
+               kSilentResends, " resend intervals); new commands go to the other members");
+    } else {
+      EDDY_LOG(kInfo, "coordinator: member ", m, " is up again");
+    }
+  }
 }
 
 void Coordinator::heard_from(uint32_t member, Instant now) {
@@ -244,6 +260,7 @@ void Coordinator::forget(const RequestRef& ref) {
 }
 
 void Coordinator::resend(Instant now, std::vector<CoordinatorAction>* out) {
+  log_member_changes(now);
   // In a fixed order (the map's own order depends on its hash seed), so runs replay.
   std::vector<RequestRef> due;
   for (const auto& [ref, u] : unanswered_) {

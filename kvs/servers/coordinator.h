@@ -159,6 +159,8 @@ class Coordinator {
   void send_op(Instant now, MemberId member, MemberOp op, std::vector<CoordinatorAction>* out,
                bool movable = false);
   void heard_from(uint32_t member, Instant now);
+  // Logs each member that came to count as down, or up again, since the last call.
+  void log_member_changes(Instant now);
   // Tells `op` (to `member`) about the writes sent to that member: the oldest number still
   // unanswered (numbered writes), and under kLocal the stamp up to which all were answered
   // (MemberOp::own_floor). REQUIRES: resending is on.
@@ -224,6 +226,7 @@ class Coordinator {
   // When the coordinator first ran, and last heard from each member (with resending on).
   std::optional<Instant> started_;
   std::vector<std::optional<Instant>> last_heard_;
+  std::vector<bool> counted_down_;  // as last logged
 };
 
 }  // namespace eddy::kvs

@@ -7,7 +7,8 @@ redis-benchmark (SET and GET over many connections, pipelined), which must end w
 error, and a writer of keys of its own ("log:<n>" -> "v<n>", pipelined on one connection) that
 keeps a log of the writes acknowledged with +OK. Both keep sending while the member is down and
 while it restarts: the coordinator resends what the member did not answer, so every command
-routed to it is answered once it is back.
+routed to it is answered once it is back. Once the coordinator counts the member as down, a new
+client's commands go to the other members and are answered while it is still down.
 
 Two settings, each of which docs/consistency.md promises this of, with anti-entropy on:
 --ack=quorum without a log (the member comes back empty and its peers refill it), and
@@ -110,9 +111,10 @@ class KillUnderLoadTest(KvsTestCase):
             self.assertTrue(any(re.match(rf"^{name}: [\d.]+ requests per second", line)
                                 for line in final), f"no {name} result in:\n{out}")
 
-    def kill_and_restart_victim(self, instances, args):
-        """SIGKILLs members/VICTIM, restarts it once the coordinator saw its connection end,
-        and waits until the coordinator is connected to it again."""
+    def kill_and_restart_victim(self, instances, port, args):
+        """SIGKILLs members/VICTIM; once the coordinator saw its connection end and counts it
+        as down, checks that new clients are served; restarts it and waits until the
+        coordinator is connected to it again."""
         coordinator = instances["coordinator"]
         ended = (r"connection with " + re.escape(f"members/{VICTIM}") +
                  r" \(\S+\): (?:closed by the peer|read failed)")
@@ -120,8 +122,21 @@ class KillUnderLoadTest(KvsTestCase):
         reconnected = self.wait_member_connected(coordinator, VICTIM)
         self.kill(instances[f"members/{VICTIM}"])
         self.wait_for_log(coordinator, ended, count=ended_before + 1)
+        self.assert_served_while_down(coordinator, port)
         self.restart_member(VICTIM, args)
         reconnected()
+
+    def assert_served_while_down(self, coordinator, port):
+        """Once the coordinator counts the killed member as down, a new client's SETs and GETs
+        are answered by the members that are up, while that member is still down. (Commands
+        sent to it before that wait for its return: the writer's and redis-benchmark's.)"""
+        self.wait_for_log(coordinator, rf"member {VICTIM} counts as down")
+        with RespConnection(port) as conn:
+            for i in range(2 * MEMBERS):  # round robin would have sent some to the victim
+                key = f"while-down:{i}"
+                conn.send(encode_command("SET", key, b"x") + encode_command("GET", key))
+                self.assertEqual(conn.reply(), "OK", f"SET {key} while member {VICTIM} is down")
+                self.assertEqual(conn.reply(), b"x", f"GET {key} while member {VICTIM} is down")
 
     def assert_holds(self, got, acked, where):
         """`got` ({key: value read}) has every acknowledged write of `acked`."""
@@ -164,7 +179,7 @@ class KillUnderLoadTest(KvsTestCase):
         self.wait_acked(writer, ACKED_BEFORE_KILL, "before the kill")
         self.assertTrue(benchmark.alive(),
                         "redis-benchmark ended before the kill: give it more requests (-n)")
-        self.kill_and_restart_victim(instances, args)
+        self.kill_and_restart_victim(instances, port, args)
         self.wait_acked(writer, writer.count() + ACKED_AFTER_RESTART, "after the restart")
 
         self.assert_benchmark_ends_without_errors(benchmark)
