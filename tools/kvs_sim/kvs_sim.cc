@@ -73,8 +73,8 @@ int main(int argc, char** argv) {
   absl::ParseCommandLine(static_cast<int>(spelled.size()), spelled.data());
   const int64_t single = absl::GetFlag(FLAGS_seed);
   const bool trace = absl::GetFlag(FLAGS_trace);
-  // Members log their recoveries at info; only a trace shows them.
-  if (!trace) eddy::set_log_level(eddy::LogLevel::kWarning);
+  // Instances log each recovery and each member counted down: only a trace shows them.
+  if (!trace) eddy::set_log_level(eddy::LogLevel::kError);
   const uint64_t first =
       single >= 0 ? static_cast<uint64_t>(single) : absl::GetFlag(FLAGS_start_seed);
   const uint64_t count = single >= 0 ? 1 : absl::GetFlag(FLAGS_seeds);
