@@ -71,11 +71,14 @@ MemberId Coordinator::next_member(Instant now) {
 }
 
 bool Coordinator::member_up(uint32_t member, Instant now) const {
-  if (options_.resend_after == Duration::zero() || !started_) return true;
+  if (options_.resend_after == Duration::zero() || options_.down_after == Duration::zero() ||
+      !started_) {
+    return true;
+  }
   const std::optional<Instant> heard =
       member < last_heard_.size() ? last_heard_[member] : std::nullopt;
   const Instant since = heard ? std::max(*heard, *started_) : *started_;
-  return now - since < kSilentResends * options_.resend_after;
+  return now - since < options_.down_after;
 }
 
 void Coordinator::log_member_changes(Instant now) {
@@ -86,11 +89,15 @@ void Coordinator::log_member_changes(Instant now) {
     counted_down_[m] = down;
     if (down) {
       EDDY_LOG(kWarning, "coordinator: member ", m, " counts as down (nothing heard from it for ",
-               kSilentResends, " resend intervals); new commands go to the other members");
+               down_after_ms(), " ms); new commands go to the other members");
     } else {
       EDDY_LOG(kInfo, "coordinator: member ", m, " is up again");
     }
   }
+}
+
+int64_t Coordinator::down_after_ms() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(options_.down_after).count();
 }
 
 void Coordinator::heard_from(uint32_t member, Instant now) {
@@ -207,20 +214,36 @@ void Coordinator::dispatch(Instant now, ConnectionId conn, Session& session, uin
       if (!addressed) o.needs = session.seen;  // EDDY.GETFROM shows the replica as it is
       ++session.reads_in_flight;
     }
-    const bool movable = !addressed && o.kind == OpKind::kGet;
-    send_op(now, member, std::move(o), out, movable);
+    if (addressed && !member_up(member.raw, now)) {
+      answer_for_down_member(session, o.ref, member);
+      continue;
+    }
+    send_op(now, member, std::move(o), out, addressed);
   }
 }
 
+void Coordinator::answer_for_down_member(Session& session, const RequestRef& ref, MemberId member) {
+  const uint64_t slot = ref.seq - session.next_out;
+  if (ref.seq < session.next_out || slot >= session.pending.size()) return;
+  Pending& pending = session.pending[slot];
+  if (ref.part >= pending.parts) return;
+  --session.reads_in_flight;
+  MemberReply& reply = pending.results[ref.part];
+  reply.ref = ref;
+  reply.member = member.raw;
+  reply.member_down = true;
+  answer_part(pending);
+}
+
 void Coordinator::send_op(Instant now, MemberId member, MemberOp op,
-                          std::vector<CoordinatorAction>* out, bool movable) {
+                          std::vector<CoordinatorAction>* out, bool addressed) {
   if (options_.resend_after > Duration::zero()) {
     if (write_numbers_.size() <= member.raw) write_numbers_.resize(member.raw + 1);
     if (op.kind == OpKind::kPut || op.kind == OpKind::kDelete) {
       op.write_seq = write_numbers_[member.raw].add(op.version.stamp);
     }
     tell_writes(member, op);
-    unanswered_.insert_or_assign(op.ref, Unanswered{member, op, now, false, movable});
+    unanswered_.insert_or_assign(op.ref, Unanswered{member, op, now, false, addressed});
   }
   out->emplace_back(std::pair(member, std::move(op)));
 }
@@ -267,19 +290,29 @@ void Coordinator::resend(Instant now, std::vector<CoordinatorAction>* out) {
     if (now - u.sent >= options_.resend_after) due.push_back(ref);
   }
   std::sort(due.begin(), due.end());
+  std::vector<ConnectionId> answered;  // connections with an op answered here
   for (const RequestRef& ref : due) {
     Unanswered& u = unanswered_.at(ref);
-    u.sent = now;
-    if (u.movable && !member_up(u.member.raw, now)) {
-      const MemberId other = next_member(now);
-      if (member_up(other.raw, now)) {
-        u.member = other;
-        if (write_numbers_.size() <= other.raw) write_numbers_.resize(other.raw + 1);
+    if (u.addressed && !member_up(u.member.raw, now) && u.op.kind != OpKind::kPut &&
+        u.op.kind != OpKind::kDelete) {
+      const MemberId member = u.member;
+      forget(ref);
+      if (auto it = sessions_.find(ref.conn); it != sessions_.end()) {
+        answer_for_down_member(it->second, ref, member);
+        answered.push_back(ref.conn);
       }
+      continue;
     }
+    u.sent = now;
     MemberOp again = u.op;
     tell_writes(u.member, again);
     out->emplace_back(std::pair(u.member, std::move(again)));
+  }
+  for (const ConnectionId conn : answered) {
+    if (auto it = sessions_.find(conn); it != sessions_.end()) {
+      release_waiting(now, conn, it->second, out);
+      flush(conn, it->second, out);
+    }
   }
   // Every member hears, even when no op is on its way to it, the stable stamp, and under kLocal
   // which of its writes are given up (a member that lost writes it answered, by restarting
@@ -462,8 +495,16 @@ std::string Coordinator::assemble(const Pending& pending) const {
   };
   switch (pending.kind) {
     case CommandKind::kGet:
-    case CommandKind::kEddyGetFrom:
       append_get(pending.results[0]);
+      break;
+    case CommandKind::kEddyGetFrom:
+      if (pending.results[0].member_down) {
+        append_error(&out,
+                     absl::StrCat("ERR member ", pending.results[0].member,
+                                  " is down: nothing heard from it for ", down_after_ms(), " ms"));
+      } else {
+        append_get(pending.results[0]);
+      }
       break;
     case CommandKind::kMget:
       append_array_header(&out, pending.results.size());
@@ -496,11 +537,21 @@ std::string Coordinator::assemble(const Pending& pending) const {
       for (const MemberReply& r : members) {
         append_array_header(&out, 5);
         append_integer(&out, r.member);
-        append_integer(&out, static_cast<int64_t>(r.count));
-        append_bulk(&out, absl::StrFormat("%016x", r.digest));
+        // A member that is down: what only it can tell is nil.
+        if (r.member_down) {
+          append_null_bulk(&out);
+          append_null_bulk(&out);
+        } else {
+          append_integer(&out, static_cast<int64_t>(r.count));
+          append_bulk(&out, absl::StrFormat("%016x", r.digest));
+        }
         append_integer(&out,
                        static_cast<int64_t>(r.member < routed_.size() ? routed_[r.member] : 0));
-        append_integer(&out, static_cast<int64_t>(r.tombstones));
+        if (r.member_down) {
+          append_null_bulk(&out);
+        } else {
+          append_integer(&out, static_cast<int64_t>(r.tombstones));
+        }
       }
       break;
     }

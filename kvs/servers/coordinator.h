@@ -32,13 +32,14 @@
 // members collect their tombstones at or below it (member_store.h).
 //
 // Members that are down (with resending on): a member the coordinator has heard nothing from
-// (no reply, no marks report; members report every resend interval) for kSilentResends resend
-// intervals counts as down. New ops that may go to any member (GET, SET, ... but not the admin
-// commands that name a member) go round robin over the members that are up, and a GET waiting
-// on a member that is down moves to one that is up at the next resend (a read may be asked
-// twice; the first answer counts). Writes already sent to a member that is down stay with it,
-// resent until it is back: they are numbered per member (write_numbers.h). With every member
-// down, ops go round robin over all of them and wait.
+// (no reply, no marks report; members report every resend interval) for `down_after` counts as
+// down. New ops that may go to any member (GET, SET, ... but not the admin commands that name a
+// member) go round robin over the members that are up. Ops already sent to a member that is
+// down stay with it, resent until it is back (writes are numbered per member, write_numbers.h),
+// and hold back the replies after them on their connections. With every member down, ops go
+// round robin over all of them and wait. The admin commands that name a member
+// answer for one that is down, at once or at the next resend: EDDY.MEMBERS with nil for its
+// live keys, digest and tombstones, EDDY.GETFROM with an error.
 //
 // Not thread safe: it runs inside one scan at the coordinator.
 #ifndef EDDY_KVS_SERVERS_COORDINATOR_H_
@@ -81,6 +82,9 @@ struct CoordinatorOptions {
   // connection that died, a partition or a restart lost it or its reply); zero never resends.
   // The flow delivers a ResendTimer event at this interval.
   Duration resend_after = Duration::zero();
+  // With resending on: a member the coordinator has heard nothing from for this long counts as
+  // down (above); zero never counts a member down. REQUIRES: zero or at least 2 * resend_after.
+  Duration down_after = Duration::zero();
 };
 
 // What a coordinator step asks the flow to do.
@@ -103,9 +107,6 @@ struct MemberMarks {
   uint64_t incarnation = 0;
   std::vector<Version> marks;
 };
-// Resend intervals without a word from a member after which it counts as down.
-inline constexpr int kSilentResends = 3;
-
 // Time to resend what members have not answered (CoordinatorOptions::resend_after).
 struct ResendTimer {};
 using CoordinatorEvent =
@@ -154,11 +155,15 @@ class Coordinator {
                   std::vector<CoordinatorAction>* out);
   void on_reply(MemberReply reply, std::vector<CoordinatorAction>* out);
   void on_marks(const MemberMarks& marks, std::vector<CoordinatorAction>* out);
-  // Sends `op` to `member`, remembering it for resending when that is on; a `movable` op may
-  // be resent to another member.
+  // Sends `op` to `member`, remembering it for resending when that is on. An `addressed` op is
+  // for that member only (EDDY.MEMBERS, EDDY.GETFROM).
   void send_op(Instant now, MemberId member, MemberOp op, std::vector<CoordinatorAction>* out,
-               bool movable = false);
+               bool addressed = false);
+  // Answers part `ref` of an addressed admin op for `member`, which is down (MemberReply::
+  // member_down).
+  void answer_for_down_member(Session& session, const RequestRef& ref, MemberId member);
   void heard_from(uint32_t member, Instant now);
+  int64_t down_after_ms() const;
   // Logs each member that came to count as down, or up again, since the last call.
   void log_member_changes(Instant now);
   // Tells `op` (to `member`) about the writes sent to that member: the oldest number still
@@ -211,7 +216,7 @@ class Coordinator {
     MemberOp op;
     Instant sent;
     bool awaiting_acks = false;  // a write its member answered, not yet acknowledged
-    bool movable = false;        // a read any member may answer
+    bool addressed = false;      // an admin op for this member only
   };
   absl::flat_hash_map<RequestRef, Unanswered> unanswered_;
   std::vector<WriteNumbers> write_numbers_;

@@ -23,6 +23,7 @@ struct Harness {
     CoordinatorOptions options;
     options.ack = ack;
     options.resend_after = resend_after;
+    options.down_after = 3 * resend_after;
     coordinator = Coordinator(options);
     coordinator.set_members(members);
   }
@@ -422,7 +423,7 @@ void only_members_0_and_2_report(Harness& h) {
 TEST(CoordinatorDownTest, NewOpsGoAroundAMemberThatStoppedReportingAndBackWhenItSpeaks) {
   Harness h(3, AckPolicy::kLocal, kResend);
   h.run(ResendTimer{});  // The coordinator starts.
-  h.now = h.now + kSilentResends * kResend;
+  h.now = h.now + 3 * kResend;
   only_members_0_and_2_report(h);
   EXPECT_FALSE(h.coordinator.member_up(1, h.now));
   const size_t before = h.ops.size();
@@ -440,55 +441,26 @@ TEST(CoordinatorDownTest, NewOpsGoAroundAMemberThatStoppedReportingAndBackWhenIt
   EXPECT_THAT(members, ElementsAre(0, 1, 2));
 }
 
-TEST(CoordinatorDownTest, AReadWaitingOnAMemberThatWentDownMovesToOneThatIsUp) {
-  Harness h(3, AckPolicy::kLocal, kResend);
-  h.request({"GET", "a"});
-  ASSERT_EQ(h.ops.back().first, MemberId{0});
-  const MemberOp read = h.ops.back().second;
-  h.now = h.now + kSilentResends * kResend;
-  h.run(MemberMarks{1, 1, {}});
-  h.run(MemberMarks{2, 1, {}});
-  const size_t before = h.ops.size();
-  h.run(ResendTimer{});
-  std::vector<size_t> resent;  // indexes into h.ops
-  for (size_t i = before; i < h.ops.size(); ++i) {
-    if (h.ops[i].second.kind == OpKind::kGet) resent.push_back(i);
-  }
-  ASSERT_EQ(resent.size(), 1u);
-  EXPECT_NE(h.ops[resent[0]].first, MemberId{0});
-  EXPECT_EQ(h.ops[resent[0]].second.ref, read.ref);
-  // Its answer is the reply; member 0's, when it comes back, is dropped.
-  h.answer(resent[0]);
-  EXPECT_EQ(h.client, "$-1\r\n");
-  MemberReply late;
-  late.kind = OpKind::kGet;
-  late.ref = read.ref;
-  late.member = 0;
-  late.values = {"stale"};
-  h.run(late);
-  EXPECT_EQ(h.client, "$-1\r\n");
-}
-
-TEST(CoordinatorDownTest, AWriteSentToAMemberThatWentDownStaysWithIt) {
+TEST(CoordinatorDownTest, AnOpSentToAMemberThatWentDownStaysWithIt) {
   Harness h(3, AckPolicy::kLocal, kResend);
   h.request({"SET", "a", "1"});
   ASSERT_EQ(h.ops.back().first, MemberId{0});
-  h.now = h.now + kSilentResends * kResend;
+  h.now = h.now + 3 * kResend;
   only_members_0_and_2_report(h);
   h.run(MemberMarks{1, 1, {}});
-  h.now = h.now + kSilentResends * kResend;
+  h.now = h.now + 3 * kResend;
   h.run(MemberMarks{1, 1, {}});
   h.run(MemberMarks{2, 1, {}});
   ASSERT_FALSE(h.coordinator.member_up(0, h.now));
   const size_t before = h.ops.size();
   h.run(ResendTimer{});
-  size_t puts = 0;
+  size_t resent = 0;
   for (size_t i = before; i < h.ops.size(); ++i) {
-    if (h.ops[i].second.kind != OpKind::kPut) continue;
-    ++puts;
-    EXPECT_EQ(h.ops[i].first, MemberId{0}) << "numbered for member 0: resent to it";
+    if (h.ops[i].second.kind == OpKind::kFloor) continue;
+    ++resent;
+    EXPECT_EQ(h.ops[i].first, MemberId{0}) << "resent to the member it was sent to";
   }
-  EXPECT_EQ(puts, 1u);
+  EXPECT_EQ(resent, 1u);
 }
 
 TEST(CoordinatorDownTest, WithoutResendingEveryMemberCountsAsUp) {
@@ -496,6 +468,48 @@ TEST(CoordinatorDownTest, WithoutResendingEveryMemberCountsAsUp) {
   h.request({"GET", "a"});
   h.now = h.now + std::chrono::hours(1);
   EXPECT_TRUE(h.coordinator.member_up(1, h.now));
+}
+
+}  // namespace
+}  // namespace eddy::kvs
+
+namespace eddy::kvs {
+namespace {
+
+TEST(CoordinatorDownTest, EddyMembersAndGetFromAnswerForAMemberThatIsDown) {
+  Harness h(3, AckPolicy::kLocal, std::chrono::milliseconds(100));
+  h.run(ResendTimer{});
+  h.now = h.now + 3 * std::chrono::milliseconds(100);
+  h.run(MemberMarks{0, 1, {}});
+  h.run(MemberMarks{2, 1, {}});
+  const size_t before = h.ops.size();
+  h.request({"EDDY.MEMBERS"});
+  h.request({"EDDY.GETFROM", "1", "k"});
+  std::vector<uint32_t> asked;
+  for (size_t i = before; i < h.ops.size(); ++i) asked.push_back(h.ops[i].first.raw);
+  EXPECT_THAT(asked, ElementsAre(0, 2)) << "member 1 is not asked";
+  h.answer(before, {}, 4);
+  h.answer(before + 1, {}, 4);
+  EXPECT_THAT(h.client, HasSubstr("*5\r\n:1\r\n$-1\r\n$-1\r\n:0\r\n$-1\r\n"));
+  EXPECT_THAT(h.client, HasSubstr("-ERR member 1 is down"));
+}
+
+TEST(CoordinatorDownTest, AnEddyMembersWaitingOnAMemberThatWentDownIsAnsweredAtTheResend) {
+  Harness h(3, AckPolicy::kLocal, std::chrono::milliseconds(100));
+  h.request({"EDDY.MEMBERS"});
+  ASSERT_EQ(h.ops.size(), 3u);
+  h.answer(0, {}, 1);
+  h.answer(2, {}, 1);
+  EXPECT_EQ(h.client, "");
+  h.now = h.now + 3 * std::chrono::milliseconds(100);
+  h.run(MemberMarks{0, 1, {}});
+  h.run(MemberMarks{2, 1, {}});
+  h.run(ResendTimer{});
+  EXPECT_THAT(h.client, HasSubstr("*5\r\n:1\r\n$-1\r\n$-1\r\n:0\r\n$-1\r\n"));
+  // Its answer, late, changes nothing.
+  const std::string answered = h.client;
+  h.answer(1, {}, 1);
+  EXPECT_EQ(h.client, answered);
 }
 
 }  // namespace

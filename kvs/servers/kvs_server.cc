@@ -100,6 +100,7 @@ void build(Flow& flow, const KvsOptions& options,
   coordinator_options.mode = "replicated";
   coordinator_options.ack = options.ack;
   coordinator_options.resend_after = options.resend_after;
+  coordinator_options.down_after = options.down_after;
   // Members report their marks for acknowledgements (kQuorum, kAll) and for the stable stamp
   // (whenever the coordinator resends, and so sends notices).
   const bool reports_marks =
@@ -173,6 +174,11 @@ void build(Flow& flow, const KvsOptions& options,
 
 absl::Status build_kvs(Flow& flow, const KvsOptions& options,
                        std::optional<ExternalPort<RespRequest, RespOut>>* port) {
+  if (options.down_after != Duration::zero() && options.down_after < 2 * options.resend_after) {
+    return absl::InvalidArgumentError(
+        "down_after must be 0 or at least twice resend_after: members report once per resend "
+        "interval");
+  }
   if (options.lattice == "lww") {
     build<LwwModel>(flow, options, port);
   } else if (options.lattice == "causal") {

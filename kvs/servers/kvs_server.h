@@ -48,6 +48,11 @@ struct KvsOptions {
   // connection that died, a partition or a member's restart lost it); zero never resends, and
   // a command whose op is lost then never gets its reply.
   Duration resend_after = std::chrono::seconds(1);
+  // Replicated, with resending: a member the coordinator heard nothing from (members report
+  // every resend interval) for this long counts as down, and new commands go to the others
+  // (coordinator.h); zero never counts a member down. REQUIRES: zero or at least twice
+  // resend_after.
+  Duration down_after = std::chrono::seconds(3);
   // With a data directory, every replica logs what it applies and recovers from its log when
   // it starts (kvs/core/durable_log.h). docs/consistency.md says what each setting guarantees.
   WalOptions wal;

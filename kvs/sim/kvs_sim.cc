@@ -189,6 +189,7 @@ KvsSimResult run_kvs_sim(const KvsSimOptions& options) {
   kvs.anti_entropy.buckets = 64;
   kvs.ack = options.ack;
   kvs.resend_after = options.resend_after;
+  kvs.down_after = options.down_after;
   std::optional<ScratchDir> data_dir;
   if (options.wal) {
     data_dir.emplace();

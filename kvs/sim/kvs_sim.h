@@ -66,6 +66,9 @@ struct KvsSimOptions {
   Duration anti_entropy = std::chrono::milliseconds(10);
   // The coordinator resends ops members have not answered after this long.
   Duration resend_after = std::chrono::milliseconds(20);
+  // How long a silent member takes to count as down at the coordinator: above the longest
+  // delay, so that a member counts as down when it is (crashed or cut off), not when slow.
+  Duration down_after = std::chrono::milliseconds(150);
   // Scripted faults (or anything else), run at given virtual times after the start, with the
   // store's client port at hand (targeted scenarios).
   std::vector<std::pair<Duration, ScriptStep>> script;

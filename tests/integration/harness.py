@@ -681,14 +681,15 @@ class KvsTestCase(EddyTestCase):
 
     def eddy_members(self, port):
         """EDDY.MEMBERS on a fresh connection: [(member id, live keys, digest)] (fields after
-        the digest, such as the count of ops routed to the member, are left out)."""
+        the digest, such as the count of ops routed to the member, are left out). A member the
+        coordinator counts as down has None for its keys and digest."""
         with RespConnection(port) as conn:
             rows = conn.command("EDDY.MEMBERS")
         if isinstance(rows, RespError):
             self.fail(f"EDDY.MEMBERS failed: {rows}")
         for row in rows:
             self.assertGreaterEqual(len(row), 3, f"EDDY.MEMBERS row {row!r}")
-        return [(row[0], row[1], row[2].decode()) for row in rows]
+        return [(row[0], row[1], None if row[2] is None else row[2].decode()) for row in rows]
 
     def wait_tombstones_collected(self, port, members):
         """Polls EDDY.MEMBERS until `members` members each hold no tombstone (its fifth
@@ -730,7 +731,7 @@ class KvsTestCase(EddyTestCase):
             last[:] = rows
             if len(rows) != members:
                 return None
-            if len({(count, digest) for _, count, digest in rows}) != 1:
+            if len({(count, digest) for _, count, digest in rows}) != 1 or rows[0][2] is None:
                 return None
             return rows
         try:

@@ -27,10 +27,11 @@ from harness import KvsTestCase, RespConnection, encode_command
 MEMBERS = 3
 VICTIM = 1
 # A short resend period keeps the test quick (ops routed to the killed member are resent soon
-# after it is back); the guarantees do not depend on it. Anti-entropy keeps its default period
+# after it is back, and the coordinator counts it as down a second after it died); the
+# guarantees do not depend on it. Anti-entropy keeps its default period
 # (on, every second): a round compares the whole table, which here grows past 100000 keys, so a
 # much shorter period leaves the members little time for the load.
-FAST = ["--resend-ms=200"]
+FAST = ["--resend-ms=200", "--down-after-ms=1000"]
 # Enough requests that redis-benchmark still runs when the member is killed and restarted.
 BENCHMARK = ["-t", "set,get", "-n", "200000", "-P", "16", "-c", "20", "-r", "100000"]
 BATCH = 50  # SETs the writer pipelines at a time

@@ -28,8 +28,12 @@ ABSL_FLAG(int32_t, resp_port, 6380, "local mode without --topology: the Redis-pr
 ABSL_FLAG(uint64_t, max_value_bytes, 4 << 20, "values larger than this are refused");
 ABSL_FLAG(int64_t, anti_entropy_ms, 1000,
           "replicated: members compare tables and repair differences this often (0: never)");
-ABSL_FLAG(int64_t, resend_ms, 1000,
-          "replicated: the coordinator resends an op a member has not answered this long (0: never)");
+ABSL_FLAG(
+    int64_t, resend_ms, 1000,
+    "replicated: the coordinator resends an op a member has not answered this long (0: never)");
+ABSL_FLAG(int64_t, down_after_ms, 3000,
+          "replicated: a member the coordinator heard nothing from this long counts as down and "
+          "new commands go to the others (0: never; at least twice --resend-ms)");
 ABSL_FLAG(uint32_t, anti_entropy_buckets, 1024,
           "replicated: buckets per table summary (more: bigger summaries, smaller repairs)");
 ABSL_FLAG(std::string, ack, "local",
@@ -109,20 +113,27 @@ int main(int argc, char** argv) {
   options.limits.max_value_bytes = absl::GetFlag(FLAGS_max_value_bytes);
   options.anti_entropy.interval = std::chrono::milliseconds(absl::GetFlag(FLAGS_anti_entropy_ms));
   options.anti_entropy.buckets = absl::GetFlag(FLAGS_anti_entropy_buckets);
-  if (absl::GetFlag(FLAGS_resend_ms) < 0 || absl::GetFlag(FLAGS_anti_entropy_ms) < 0) {
-    std::cerr << "error: --resend-ms and --anti-entropy-ms must be 0 or more\n";
+  if (absl::GetFlag(FLAGS_resend_ms) < 0 || absl::GetFlag(FLAGS_anti_entropy_ms) < 0 ||
+      absl::GetFlag(FLAGS_down_after_ms) < 0) {
+    std::cerr << "error: --resend-ms, --down-after-ms and --anti-entropy-ms must be 0 or more\n";
     return 2;
   }
   options.resend_after = std::chrono::milliseconds(absl::GetFlag(FLAGS_resend_ms));
+  options.down_after = std::chrono::milliseconds(absl::GetFlag(FLAGS_down_after_ms));
+  if (options.down_after > eddy::Duration::zero() &&
+      options.down_after < 2 * options.resend_after) {
+    std::cerr << "error: --down-after-ms must be 0 or at least twice --resend-ms ("
+              << 2 * absl::GetFlag(FLAGS_resend_ms) << ")\n";
+    return 2;
+  }
   if (!durability_flags(options)) return 2;
   eddy::Flow flow;
   if (absl::Status s = eddy::kvs::build_kvs(flow, options); !s.ok()) {
     std::cerr << "error: " << s.message() << "\n";
     return 2;
   }
-  const bool has_topology = std::any_of(argv, argv + argc, [](const char* a) {
-    return std::string(a).rfind("--topology", 0) == 0;
-  });
+  const bool has_topology = std::any_of(
+      argv, argv + argc, [](const char* a) { return std::string(a).rfind("--topology", 0) == 0; });
   if (options.mode == eddy::kvs::KvsOptions::Mode::kLocal && !has_topology) {
     // One process, listening for Redis clients on --resp-port.
     auto topology = eddy::Topology::parse(
@@ -134,8 +145,8 @@ int main(int argc, char** argv) {
       std::cerr << "error: " << topology.status().message() << "\n";
       return 2;
     }
-    std::cout << "eddy-kvs (local, " << options.lattice << ") on 127.0.0.1:"
-              << absl::GetFlag(FLAGS_resp_port) << ": redis-cli -p "
+    std::cout << "eddy-kvs (local, " << options.lattice
+              << ") on 127.0.0.1:" << absl::GetFlag(FLAGS_resp_port) << ": redis-cli -p "
               << absl::GetFlag(FLAGS_resp_port) << std::endl;
     eddy::TcpRunOptions run;
     run.location = eddy::kvs::kCoordinator;

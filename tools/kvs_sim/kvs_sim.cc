@@ -34,6 +34,8 @@ ABSL_FLAG(double, partitions, 20, "partitions among members per virtual second")
 ABSL_FLAG(double, crashes, 0, "member crash-restarts per virtual second");
 ABSL_FLAG(double, duplicate, 0, "probability a message between members is delivered twice");
 ABSL_FLAG(std::string, ack, "local", "acknowledge writes after local (1), quorum or all members");
+ABSL_FLAG(int64_t, down_after_ms, 150,
+          "the coordinator counts a member silent this long as down (0: never)");
 ABSL_FLAG(bool, wal, false, "members keep a write-ahead log (appendfsync always) across crashes");
 ABSL_FLAG(bool, fixed_faults, false,  // --fixed-faults
           "use exactly --loss/--partitions/--crashes (default: each seed picks up to them)");
@@ -111,6 +113,7 @@ int main(int argc, char** argv) {
     options.partitions_per_second = absl::GetFlag(FLAGS_partitions);
     options.crashes_per_second = absl::GetFlag(FLAGS_crashes);
     options.duplicate = absl::GetFlag(FLAGS_duplicate);
+    options.down_after = std::chrono::milliseconds(absl::GetFlag(FLAGS_down_after_ms));
     options.random_faults = !absl::GetFlag(FLAGS_fixed_faults);
     options.ack = ack;
     options.wal = absl::GetFlag(FLAGS_wal);
