@@ -115,6 +115,10 @@ std::string ClusterStateGateway::timeout_error(TimeMs now, const InFlight& in_fl
   if (!is_up(in_flight.member, now)) {
     absl::StrAppend(&error, " (it is down: no word from it for ", silent_for(in_flight.member, now),
                     " ms)");
+  } else if (std::optional<uint32_t> master = master_replica(roles_, replicas_);
+             in_flight.assign && master && *master != in_flight.member && !is_up(*master, now)) {
+    absl::StrAppend(&error, " (it forwards assignments to the master, replica ", *master,
+                    ", which is down: no word from it for ", silent_for(*master, now), " ms)");
   }
   if (!in_flight.request.query)
     absl::StrAppend(&error, "; the call may or may not have been applied");
@@ -152,6 +156,7 @@ std::optional<std::string> ClusterStateGateway::route(TimeMs now, ConnectionId c
   if (!fields.ok()) return std::string(fields.status().message());
   // Checked here, so that bad input is answered at once; the replica reads it again.
   bool needs_full = false;
+  bool assign = false;
   if (query) {
     absl::StatusOr<ParsedQuery> parsed = parse_query(a[2], *fields);
     if (!parsed.ok()) return std::string(parsed.status().message());
@@ -160,9 +165,18 @@ std::optional<std::string> ClusterStateGateway::route(TimeMs now, ConnectionId c
     absl::StatusOr<ParsedCall> parsed = parse_call(a[2], *fields);
     if (!parsed.ok()) return std::string(parsed.status().message());
     needs_full = true;  // Leechers take no calls.
+    assign = parsed->is_assign;
+  }
+  // Every assignment is decided by the master, wherever it is sent.
+  if (std::optional<uint32_t> master = master_replica(roles_, replicas_);
+      assign && master && !is_up(*master, now)) {
+    return absl::StrCat("ERR the master, replica ", *master,
+                        ", which decides every assignment, is down (no word from it for ",
+                        silent_for(*master, now), " ms); the call was not sent");
   }
   InFlight in_flight;
   in_flight.needs_full = needs_full;
+  in_flight.assign = assign;
   in_flight.request = StateRequest{conn.raw, seq, query, a[2], *std::move(fields)};
   const char* what = query ? "query" : "call";
   if (absl::EqualsIgnoreCase(a[1], "any")) {

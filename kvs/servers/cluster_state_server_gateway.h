@@ -19,6 +19,7 @@
 // Dead replicas. Each replica tells the gateway it is up on every sync timer (ReplicaAlive), and
 // every reply says so too. A replica the gateway has not heard from for `reply_timeout` is down:
 //   - a command naming it gets an error at once, saying it is down and that nothing was sent;
+//     so does assign_task at any replica while the master (which decides assignments) is down;
 //   - `any` skips it;
 //   - a command it has not answered within `reply_timeout` of being sent gets an error, so that
 //     the connection's later replies go out. For a query routed by `any`, the gateway first asks
@@ -94,6 +95,7 @@ class ClusterStateGateway {
     TimeMs sent_at = 0;
     bool by_any = false;      // Routed by `any`.
     bool needs_full = false;  // Needs a replica that keeps every table (not a leecher).
+    bool assign = false;      // assign_task: decided by the master, wherever it goes.
     uint32_t asked = 1;       // How many replicas were asked (a query routed by `any` moves on).
     StateRequest request;
   };

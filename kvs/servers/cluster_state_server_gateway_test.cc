@@ -191,3 +191,28 @@ TEST_F(LeecherGatewayTest, CallsAndFullTableQueriesNeverGoToTheLeecher) {
 
 }  // namespace
 }  // namespace eddy::kvs
+
+namespace eddy::kvs {
+namespace {
+
+TEST_F(GatewayTest, AnAssignmentWhileTheMasterIsDownIsRefusedAtOnce) {
+  alive(1200, 1);
+  alive(1200, 2);
+  EXPECT_EQ(replies(send(1500, {"STATE.CALL", "1", "assign_task", "task_id", "t1"})),
+            (std::vector<std::string>{"-ERR the master, replica 0, which decides every "
+                                      "assignment, is down (no word from it for 1500 ms); the "
+                                      "call was not sent\r\n"}));
+}
+
+TEST_F(GatewayTest, AnAssignmentThatTimesOutWhileTheMasterIsDownSaysSo) {
+  send(0, {"STATE.CALL", "1", "assign_task", "task_id", "t1"});
+  alive(900, 1);
+  EXPECT_EQ(replies(step(1000, GatewayTimer{})),
+            (std::vector<std::string>{
+                "-ERR replica 1 did not answer assign_task within 1000 ms (it forwards "
+                "assignments to the master, replica 0, which is down: no word from it for 1000 "
+                "ms); the call may or may not have been applied\r\n"}));
+}
+
+}  // namespace
+}  // namespace eddy::kvs

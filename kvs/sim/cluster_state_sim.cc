@@ -36,6 +36,7 @@ bool replica_unavailable(const RespValue& reply) {
   if (reply.kind != RespValue::Kind::kError) return false;
   const std::string& text = reply.text;
   return text.rfind("ERR no replica that keeps the tables this command needs is up", 0) == 0 ||
+         text.rfind("ERR the master, replica ", 0) == 0 ||
          (text.rfind("ERR replica ", 0) == 0 &&
           (text.find(" is down (no word from it for ") != std::string::npos ||
            text.find(" did not answer ") != std::string::npos));

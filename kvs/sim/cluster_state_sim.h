@@ -13,9 +13,10 @@
 //   answered   every command gets exactly one reply, in the connection's order, of the shape
 //              its command asks for (a call's reply is {"code":...}, a digest's
 //              {"digest":...}), never any RESP error (the workload is well-formed) but the
-//              gateway's for a replica that is down or did not answer in time (counted in
-//              `unavailable`: a crash causes them, and so can partitions that keep a worker
-//              from the master, which decides assignments, for longer than reply_timeout);
+//              gateway's for a replica (or, for an assignment, the master) that is down, or
+//              that did not answer in time (counted in `unavailable`: a crash causes them,
+//              and so can partitions that keep a worker from the master, which decides
+//              assignments, for longer than reply_timeout);
 //   converged  every full replica's digest (rows, tombstones and version vector, byte for byte)
 //              and get_state JSON are equal, and a leecher's nodes equal theirs.
 // The gateway's links are only delayed; a crash still loses what was in flight to the replica.
