@@ -166,8 +166,8 @@ struct MemberReply {
   uint64_t write_seq = 0;
   uint64_t unanswered_from = 0;
   bool repeated = false;
-  // Not on the wire: the coordinator's own answer for an addressed admin op (EDDY.MEMBERS,
-  // EDDY.GETFROM) to a member it counts as down.
+  // Not on the wire: the coordinator's own answer, for an EDDY.MEMBERS, for a member it counts
+  // as down.
   bool member_down = false;
 
   template <class Archive>

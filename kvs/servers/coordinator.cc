@@ -214,11 +214,11 @@ void Coordinator::dispatch(Instant now, ConnectionId conn, Session& session, uin
       if (!addressed) o.needs = session.seen;  // EDDY.GETFROM shows the replica as it is
       ++session.reads_in_flight;
     }
-    if (addressed && !member_up(member.raw, now)) {
+    if (o.kind == OpKind::kDigest && !member_up(member.raw, now)) {
       answer_for_down_member(session, o.ref, member);
       continue;
     }
-    send_op(now, member, std::move(o), out, addressed);
+    send_op(now, member, std::move(o), out);
   }
 }
 
@@ -236,14 +236,14 @@ void Coordinator::answer_for_down_member(Session& session, const RequestRef& ref
 }
 
 void Coordinator::send_op(Instant now, MemberId member, MemberOp op,
-                          std::vector<CoordinatorAction>* out, bool addressed) {
+                          std::vector<CoordinatorAction>* out) {
   if (options_.resend_after > Duration::zero()) {
     if (write_numbers_.size() <= member.raw) write_numbers_.resize(member.raw + 1);
     if (op.kind == OpKind::kPut || op.kind == OpKind::kDelete) {
       op.write_seq = write_numbers_[member.raw].add(op.version.stamp);
     }
     tell_writes(member, op);
-    unanswered_.insert_or_assign(op.ref, Unanswered{member, op, now, false, addressed});
+    unanswered_.insert_or_assign(op.ref, Unanswered{member, op, now});
   }
   out->emplace_back(std::pair(member, std::move(op)));
 }
@@ -293,8 +293,7 @@ void Coordinator::resend(Instant now, std::vector<CoordinatorAction>* out) {
   std::vector<ConnectionId> answered;  // connections with an op answered here
   for (const RequestRef& ref : due) {
     Unanswered& u = unanswered_.at(ref);
-    if (u.addressed && !member_up(u.member.raw, now) && u.op.kind != OpKind::kPut &&
-        u.op.kind != OpKind::kDelete) {
+    if (u.op.kind == OpKind::kDigest && !member_up(u.member.raw, now)) {
       const MemberId member = u.member;
       forget(ref);
       if (auto it = sessions_.find(ref.conn); it != sessions_.end()) {
@@ -495,16 +494,8 @@ std::string Coordinator::assemble(const Pending& pending) const {
   };
   switch (pending.kind) {
     case CommandKind::kGet:
-      append_get(pending.results[0]);
-      break;
     case CommandKind::kEddyGetFrom:
-      if (pending.results[0].member_down) {
-        append_error(&out,
-                     absl::StrCat("ERR member ", pending.results[0].member,
-                                  " is down: nothing heard from it for ", down_after_ms(), " ms"));
-      } else {
-        append_get(pending.results[0]);
-      }
+      append_get(pending.results[0]);
       break;
     case CommandKind::kMget:
       append_array_header(&out, pending.results.size());

@@ -37,9 +37,9 @@
 // member) go round robin over the members that are up. Ops already sent to a member that is
 // down stay with it, resent until it is back (writes are numbered per member, write_numbers.h),
 // and hold back the replies after them on their connections. With every member down, ops go
-// round robin over all of them and wait. The admin commands that name a member
-// answer for one that is down, at once or at the next resend: EDDY.MEMBERS with nil for its
-// live keys, digest and tombstones, EDDY.GETFROM with an error.
+// round robin over all of them and wait. EDDY.MEMBERS answers for a member that is down, at
+// once or at the next resend, with nil for its live keys, digest and tombstones; EDDY.GETFROM
+// naming it waits for it (a busy member can look down for a while).
 //
 // Not thread safe: it runs inside one scan at the coordinator.
 #ifndef EDDY_KVS_SERVERS_COORDINATOR_H_
@@ -155,11 +155,9 @@ class Coordinator {
                   std::vector<CoordinatorAction>* out);
   void on_reply(MemberReply reply, std::vector<CoordinatorAction>* out);
   void on_marks(const MemberMarks& marks, std::vector<CoordinatorAction>* out);
-  // Sends `op` to `member`, remembering it for resending when that is on. An `addressed` op is
-  // for that member only (EDDY.MEMBERS, EDDY.GETFROM).
-  void send_op(Instant now, MemberId member, MemberOp op, std::vector<CoordinatorAction>* out,
-               bool addressed = false);
-  // Answers part `ref` of an addressed admin op for `member`, which is down (MemberReply::
+  // Sends `op` to `member`, remembering it for resending when that is on.
+  void send_op(Instant now, MemberId member, MemberOp op, std::vector<CoordinatorAction>* out);
+  // Answers part `ref` of an EDDY.MEMBERS for `member`, which is down (MemberReply::
   // member_down).
   void answer_for_down_member(Session& session, const RequestRef& ref, MemberId member);
   void heard_from(uint32_t member, Instant now);
@@ -216,7 +214,6 @@ class Coordinator {
     MemberOp op;
     Instant sent;
     bool awaiting_acks = false;  // a write its member answered, not yet acknowledged
-    bool addressed = false;      // an admin op for this member only
   };
   absl::flat_hash_map<RequestRef, Unanswered> unanswered_;
   std::vector<WriteNumbers> write_numbers_;
