@@ -9,7 +9,11 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "dataflow/core/in_process_runner.h"
 #include "dataflow/core/log.h"
@@ -143,10 +147,22 @@ int run_instance(const Flow& flow, const Topology& topology, TcpRunOptions optio
   return 0;
 }
 
-std::vector<char*> parse_command_line(int argc, char** argv) {
+std::vector<char*> parse_command_line(int argc, char** argv, std::string_view usage) {
   static std::vector<std::string>* storage = nullptr;
   static std::vector<char*> positional;
   if (storage != nullptr) return positional;
+  // Abseil's --help lists only flags defined in a file named after the binary; ours have '-'
+  // where their files have '_'. List every flag not defined by Abseil itself.
+  absl::FlagsUsageConfig config;
+  config.contains_help_flags = [](absl::string_view file) {
+    return !absl::StrContains(file, "absl/");
+  };
+  config.contains_helpshort_flags = config.contains_help_flags;
+  absl::SetFlagsUsageConfig(config);
+  const std::string_view path = argc > 0 ? argv[0] : "eddy";
+  const std::string program(path.substr(path.rfind('/') + 1));  // npos + 1 is 0
+  absl::SetProgramUsageMessage(usage.empty() ? absl::StrCat(program, " [--flag=value ...]")
+                                             : std::string(usage));
   storage = new std::vector<std::string>();  // lives for the process: argv points into it
   for (int i = 0; i < argc; ++i) storage->push_back(i == 0 ? argv[i] : normalize_flag(argv[i]));
   std::vector<char*> args;

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dataflow/deploy/tcp_runner.h"
@@ -36,8 +37,10 @@ struct MainOptions {
 
 // Parses the command line once (later calls return the same result): absl flags, with '-' in
 // flag names accepted as '_'. Binaries that read flags of their own before building their flow
-// call this first. Returns the positional arguments (argv[0] first).
-std::vector<char*> parse_command_line(int argc, char** argv);
+// call this first. Returns the positional arguments (argv[0] first). `--help` prints `usage`
+// (default: the program's name and "[--flag=value ...]") and every flag this project defines,
+// with its default and meaning.
+std::vector<char*> parse_command_line(int argc, char** argv, std::string_view usage = "");
 
 int run_main(const Flow& flow, int argc, char** argv, MainOptions defaults = {});
 

@@ -98,7 +98,10 @@ bool durability_flags(eddy::kvs::KvsOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  eddy::parse_command_line(argc, argv);
+  eddy::parse_command_line(
+      argc, argv,
+      "eddy-kvs [--mode=local|replicated] [--flag=value ...]: the key-value store, speaking the "
+      "Redis protocol (replicated: run by eddy-deploy with a topology)");
   eddy::kvs::KvsOptions options;
   const std::string mode = absl::GetFlag(FLAGS_mode);
   if (mode == "local") {

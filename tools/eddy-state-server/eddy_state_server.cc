@@ -105,7 +105,10 @@ absl::StatusOr<eddy::kvs::ClusterStateServerOptions> options_from_flags() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  eddy::parse_command_line(argc, argv);
+  eddy::parse_command_line(
+      argc, argv,
+      "eddy-state-server [--roles=master,worker,...] [--flag=value ...]: the cluster-state "
+      "service, run by eddy-deploy with a topology");
   absl::StatusOr<eddy::kvs::ClusterStateServerOptions> options = options_from_flags();
   if (!options.ok()) {
     std::cerr << "error: " << options.status().message() << "\n";

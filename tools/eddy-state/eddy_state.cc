@@ -246,7 +246,11 @@ int watch(int32_t count, bool as_json) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<char*> positional = eddy::parse_command_line(argc, argv);
+  std::vector<char*> positional = eddy::parse_command_line(
+      argc, argv,
+      "eddy-state (--connect HOST:PORT | --data-dir DIR) [--replica ID|any] [--json] COMMAND "
+      "[field=value ...]\n  eddy-state (--connect ... | --data-dir ...) [--json] [--count N] "
+      "watch");
   std::vector<std::string> args(positional.begin() + 1, positional.end());
   if (args.size() == 1 && args[0] == "watch") {
     return watch(absl::GetFlag(FLAGS_count), absl::GetFlag(FLAGS_json));
