@@ -135,22 +135,21 @@ struct Task {
   std::string expected_node;
 };
 
+// A training task: one GPU, which only gpu-1 has.
+Task training(const std::string& task_id) {
+  return {{{"task_id", task_id},
+           {"task_type", "train"},
+           {"priority", "5"},
+           {"required_cpu", "8"},
+           {"required_memory", gib(32)},
+           {"required_gpu", "1"}},
+          "gpu-1"};
+}
+
 std::vector<Task> tasks() {
   return {
-      {{{"task_id", "train-1"},
-        {"task_type", "train"},
-        {"priority", "5"},
-        {"required_cpu", "8"},
-        {"required_memory", gib(32)},
-        {"required_gpu", "1"}},
-       "gpu-1"},
-      {{{"task_id", "train-2"},
-        {"task_type", "train"},
-        {"priority", "5"},
-        {"required_cpu", "8"},
-        {"required_memory", gib(32)},
-        {"required_gpu", "1"}},
-       "gpu-1"},
+      training("train-1"),
+      training("train-2"),
       {{{"task_id", "etl-1"},
         {"task_type", "etl"},
         {"priority", "3"},

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <limits>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -24,29 +23,14 @@ RespOut bytes_out(std::string bytes, bool close = false) {
   return RespOut{std::move(bytes), close};
 }
 
-constexpr TimeMs kNeverHeard = std::numeric_limits<TimeMs>::min();
-
 }  // namespace
-
-void ClusterStateGateway::set_replicas(uint32_t count) {
-  replicas_ = count;
-  if (last_heard_.size() != count) last_heard_.assign(count, kNeverHeard);
-}
-
-TimeMs ClusterStateGateway::silent_for(uint32_t member, TimeMs now) const {
-  return now - std::max(last_heard_[member], started_.value_or(now));
-}
-
-bool ClusterStateGateway::is_up(uint32_t member, TimeMs now) const {
-  return silent_for(member, now) < reply_timeout_ms_;
-}
 
 bool ClusterStateGateway::keeps_full_tables(uint32_t member) const {
   return replica_role(roles_, member) != NodeRole::kLeecher;
 }
 
 void ClusterStateGateway::step(TimeMs now, GatewayEvent event, std::vector<GatewayAction>* out) {
-  if (!started_) started_ = now;
+  liveness_.start(now);
   if (auto* request = std::get_if<GatewayRequest>(&event)) {
     on_request(now, request->conn, std::move(request->request), out);
   } else if (auto* message = std::get_if<FromReplica>(&event)) {
@@ -77,7 +61,7 @@ void ClusterStateGateway::on_request(TimeMs now, ConnectionId conn, RespRequest 
 
 void ClusterStateGateway::on_replica(TimeMs now, FromReplica message,
                                      std::vector<GatewayAction>* out) {
-  if (message.member < last_heard_.size()) last_heard_[message.member] = now;
+  liveness_.heard(message.member, now);
   auto* reply = std::get_if<StateReply>(&message.message);
   if (reply == nullptr) return;  // ReplicaAlive.
   auto it = in_flight_.find({reply->conn, reply->seq});
@@ -90,7 +74,7 @@ void ClusterStateGateway::on_replica(TimeMs now, FromReplica message,
 void ClusterStateGateway::on_timer(TimeMs now, std::vector<GatewayAction>* out) {
   std::vector<RequestKey> late;
   for (const auto& [key, in_flight] : in_flight_) {
-    if (now - in_flight.sent_at >= reply_timeout_ms_) late.push_back(key);
+    if (now - in_flight.sent_at >= liveness_.timeout()) late.push_back(key);
   }
   for (const RequestKey& key : late) {
     auto it = in_flight_.find(key);
@@ -111,7 +95,7 @@ void ClusterStateGateway::on_timer(TimeMs now, std::vector<GatewayAction>* out) 
 
 std::string ClusterStateGateway::timeout_error(TimeMs now, const InFlight& in_flight) const {
   std::string error = absl::StrCat("ERR replica ", in_flight.member, " did not answer ",
-                                   in_flight.request.name, " within ", reply_timeout_ms_, " ms");
+                                   in_flight.request.name, " within ", liveness_.timeout(), " ms");
   if (!is_up(in_flight.member, now)) {
     absl::StrAppend(&error, " (it is down: no word from it for ", silent_for(in_flight.member, now),
                     " ms)");

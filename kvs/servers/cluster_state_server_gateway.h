@@ -44,6 +44,7 @@
 #include "kvs/cluster_state/persistence.h"  // Before kvs/protocol: see its use of internal::.
 #include "kvs/protocol/resp_codec.h"
 #include "kvs/servers/cluster_state_server_replica.h"
+#include "kvs/servers/liveness.h"
 
 namespace eddy::kvs {
 
@@ -69,19 +70,19 @@ class ClusterStateGateway {
  public:
   // `roles` as ClusterStateServerOptions::roles. REQUIRES: reply_timeout_ms > 0.
   ClusterStateGateway(std::vector<NodeRole> roles, TimeMs reply_timeout_ms)
-      : roles_(std::move(roles)), reply_timeout_ms_(reply_timeout_ms) {}
+      : roles_(std::move(roles)), liveness_(reply_timeout_ms) {}
 
   // The number of replicas (known only once the flow runs). REQUIRES: > 0, and never changes.
-  void set_replicas(uint32_t count);
+  void set_replicas(uint32_t count) { replicas_ = count; }
 
   // Handles one event at `now` (ms, from the tick's start), appending to `out`.
   void step(TimeMs now, GatewayEvent event, std::vector<GatewayAction>* out);
 
   // Whether the gateway heard from `member` within reply_timeout before `now`. Every replica
   // counts as up for the first reply_timeout after the gateway's first event.
-  bool is_up(uint32_t member, TimeMs now) const;
+  bool is_up(uint32_t member, TimeMs now) const { return liveness_.up(member, now); }
   // How long the gateway has not heard from `member` (since its first event, at most).
-  TimeMs silent_for(uint32_t member, TimeMs now) const;
+  TimeMs silent_for(uint32_t member, TimeMs now) const { return liveness_.silent_for(member, now); }
 
  private:
   struct Session {
@@ -122,11 +123,10 @@ class ClusterStateGateway {
   void complete(ConnectionId conn, uint64_t seq, RespOut reply, std::vector<GatewayAction>* out);
 
   std::vector<NodeRole> roles_;
-  TimeMs reply_timeout_ms_;
   uint32_t replicas_ = 1;
   uint64_t round_robin_ = 0;
-  std::optional<TimeMs> started_;         // The first event's time.
-  std::vector<TimeMs> last_heard_;        // By member: the last ReplicaAlive or reply.
+  // Replies and ReplicaAlive; its timeout is reply_timeout, for replies too.
+  Liveness<TimeMs, TimeMs> liveness_;
   std::map<uint64_t, Session> sessions_;  // By ConnectionId::raw.
   std::map<RequestKey, InFlight> in_flight_;
 };

@@ -32,11 +32,11 @@ const char* ack_name(AckPolicy ack) {
 }  // namespace
 
 void Coordinator::step(Instant now, CoordinatorEvent event, std::vector<CoordinatorAction>* out) {
-  if (!started_) started_ = now;
+  liveness_.start(now);
   if (auto* request = std::get_if<ClientRequest>(&event)) {
     on_request(now, request->conn, std::move(request->request), out);
   } else if (auto* reply = std::get_if<MemberReply>(&event)) {
-    heard_from(reply->member, now);
+    liveness_.heard(reply->member, now);
     const ConnectionId conn = reply->ref.conn;
     on_reply(std::move(*reply), out);
     if (auto it = sessions_.find(conn); it != sessions_.end()) {
@@ -44,7 +44,7 @@ void Coordinator::step(Instant now, CoordinatorEvent event, std::vector<Coordina
       flush(conn, it->second, out);
     }
   } else if (auto* marks = std::get_if<MemberMarks>(&event)) {
-    heard_from(marks->member, now);
+    liveness_.heard(marks->member, now);
     on_marks(*marks, out);
   } else if (std::holds_alternative<ResendTimer>(event)) {
     resend(now, out);
@@ -71,14 +71,8 @@ MemberId Coordinator::next_member(Instant now) {
 }
 
 bool Coordinator::member_up(uint32_t member, Instant now) const {
-  if (options_.resend_after == Duration::zero() || options_.down_after == Duration::zero() ||
-      !started_) {
-    return true;
-  }
-  const std::optional<Instant> heard =
-      member < last_heard_.size() ? last_heard_[member] : std::nullopt;
-  const Instant since = heard ? std::max(*heard, *started_) : *started_;
-  return now - since < options_.down_after;
+  // Without resending, members do not report, and silence says nothing.
+  return options_.resend_after == Duration::zero() || liveness_.up(member, now);
 }
 
 void Coordinator::log_member_changes(Instant now) {
@@ -98,11 +92,6 @@ void Coordinator::log_member_changes(Instant now) {
 
 int64_t Coordinator::down_after_ms() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(options_.down_after).count();
-}
-
-void Coordinator::heard_from(uint32_t member, Instant now) {
-  if (last_heard_.size() <= member) last_heard_.resize(member + 1);
-  last_heard_[member] = now;
 }
 
 void Coordinator::on_request(Instant now, ConnectionId conn, RespRequest request,
@@ -222,17 +211,22 @@ void Coordinator::dispatch(Instant now, ConnectionId conn, Session& session, uin
   }
 }
 
-void Coordinator::answer_for_down_member(Session& session, const RequestRef& ref, MemberId member) {
+Coordinator::Pending* Coordinator::pending_of(Session& session, const RequestRef& ref) {
   const uint64_t slot = ref.seq - session.next_out;
-  if (ref.seq < session.next_out || slot >= session.pending.size()) return;
+  if (ref.seq < session.next_out || slot >= session.pending.size()) return nullptr;
   Pending& pending = session.pending[slot];
-  if (ref.part >= pending.parts) return;
+  return ref.part < pending.parts ? &pending : nullptr;
+}
+
+void Coordinator::answer_for_down_member(Session& session, const RequestRef& ref, MemberId member) {
+  Pending* pending = pending_of(session, ref);
+  if (pending == nullptr) return;
   --session.reads_in_flight;
-  MemberReply& reply = pending.results[ref.part];
+  MemberReply& reply = pending->results[ref.part];
   reply.ref = ref;
   reply.member = member.raw;
   reply.member_down = true;
-  answer_part(pending);
+  answer_part(*pending);
 }
 
 void Coordinator::send_op(Instant now, MemberId member, MemberOp op,
@@ -356,10 +350,9 @@ void Coordinator::on_reply(MemberReply reply, std::vector<CoordinatorAction>* ou
   auto session_it = sessions_.find(reply.ref.conn);
   if (session_it == sessions_.end()) return;  // the client left
   Session& session = session_it->second;
-  const uint64_t slot = reply.ref.seq - session.next_out;
-  if (reply.ref.seq < session.next_out || slot >= session.pending.size()) return;
-  Pending& pending = session.pending[slot];
-  if (reply.ref.part >= pending.parts) return;
+  Pending* found = pending_of(session, reply.ref);
+  if (found == nullptr) return;
+  Pending& pending = *found;
   if (reply.kind != OpKind::kPut) {  // a read, or a DEL (which reads what it removes)
     --session.reads_in_flight;
     for (const Version& v : reply.seen) session.seen.raise(v);  // monotonic reads

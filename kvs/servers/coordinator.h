@@ -61,6 +61,7 @@
 #include "kvs/core/types.h"
 #include "kvs/protocol/commands.h"
 #include "kvs/protocol/resp_codec.h"
+#include "kvs/servers/liveness.h"
 #include "kvs/servers/write_numbers.h"
 
 namespace eddy::kvs {
@@ -114,7 +115,8 @@ using CoordinatorEvent =
 
 class Coordinator {
  public:
-  explicit Coordinator(CoordinatorOptions options) : options_(std::move(options)) {}
+  explicit Coordinator(CoordinatorOptions options)
+      : options_(std::move(options)), liveness_(options_.down_after) {}
 
   // Processes one event at instant `now`, appending what to send to `out`.
   void step(Instant now, CoordinatorEvent event, std::vector<CoordinatorAction>* out);
@@ -157,10 +159,11 @@ class Coordinator {
   void on_marks(const MemberMarks& marks, std::vector<CoordinatorAction>* out);
   // Sends `op` to `member`, remembering it for resending when that is on.
   void send_op(Instant now, MemberId member, MemberOp op, std::vector<CoordinatorAction>* out);
+  // The command `ref` is a part of, while its reply is still to go out; nullptr otherwise.
+  static Pending* pending_of(Session& session, const RequestRef& ref);
   // Answers part `ref` of an EDDY.MEMBERS for `member`, which is down (MemberReply::
   // member_down).
   void answer_for_down_member(Session& session, const RequestRef& ref, MemberId member);
-  void heard_from(uint32_t member, Instant now);
   int64_t down_after_ms() const;
   // Logs each member that came to count as down, or up again, since the last call.
   void log_member_changes(Instant now);
@@ -225,9 +228,8 @@ class Coordinator {
   uint64_t stable_ = 0;
   uint64_t last_stamp_ = 0;
   uint64_t next_member_ = 0;
-  // When the coordinator first ran, and last heard from each member (with resending on).
-  std::optional<Instant> started_;
-  std::vector<std::optional<Instant>> last_heard_;
+  // Replies and marks reports, by member.
+  Liveness<Instant, Duration> liveness_;
   std::vector<bool> counted_down_;  // as last logged
 };
 

@@ -1,6 +1,5 @@
 #include "kvs/sim/cluster_state_sim.h"
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <deque>
